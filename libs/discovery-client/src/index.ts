@@ -1,0 +1,1 @@
+export type { Instance, InstanceSnapshot, Registration, Registry, Watch } from './registry.js';

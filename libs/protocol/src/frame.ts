@@ -1,0 +1,84 @@
+/**
+ * The goim v2 frame (spec §1.1): a 16-byte big-endian header then the body.
+ *
+ *   offset 0  packLen   int32  16 + body length
+ *   offset 4  headerLen int16  always 16
+ *   offset 6  ver       int16
+ *   offset 8  op        int32
+ *   offset 12 seq       int32
+ *
+ * Browser-safe: Uint8Array and DataView only.
+ */
+import { ProtocolError, ProtocolErrorCode } from './errors.js';
+
+export const HEADER_SIZE = 16;
+/** goim's MaxBodySize: the limit on client → server bodies. */
+export const MAX_BODY_SIZE = 4096;
+/** goim's max pack size for client → server frames: 16 + 4096. */
+export const MAX_PACK_SIZE = HEADER_SIZE + MAX_BODY_SIZE;
+
+export interface FrameHeader {
+  ver: number;
+  op: number;
+  seq: number;
+}
+
+export interface Frame extends FrameHeader {
+  body: Uint8Array;
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** Writes a header for a body of `bodyLength` bytes into `target` at `offset`. */
+export function writeHeader(target: Uint8Array, offset: number, h: FrameHeader, bodyLength: number): void {
+  const view = new DataView(target.buffer, target.byteOffset + offset, HEADER_SIZE);
+  view.setInt32(0, HEADER_SIZE + bodyLength);
+  view.setInt16(4, HEADER_SIZE);
+  view.setInt16(6, h.ver);
+  view.setInt32(8, h.op);
+  view.setInt32(12, h.seq);
+}
+
+/** A new 16-byte header for a body of `bodyLength` bytes (write it, then the body, without concatenating). */
+export function encodeHeader(h: FrameHeader, bodyLength: number): Uint8Array {
+  const out = new Uint8Array(HEADER_SIZE);
+  writeHeader(out, 0, h, bodyLength);
+  return out;
+}
+
+/** One contiguous frame: header + body. */
+export function encodeFrame(f: FrameHeader & { body?: Uint8Array }): Uint8Array {
+  const body = f.body ?? EMPTY;
+  const out = new Uint8Array(HEADER_SIZE + body.length);
+  writeHeader(out, 0, f, body.length);
+  out.set(body, HEADER_SIZE);
+  return out;
+}
+
+/** Reads the header at `offset`; checks nothing. */
+export function readHeader(src: Uint8Array, offset = 0): FrameHeader & { packLen: number; headerLen: number } {
+  const view = new DataView(src.buffer, src.byteOffset + offset, HEADER_SIZE);
+  return {
+    packLen: view.getInt32(0),
+    headerLen: view.getInt16(4),
+    ver: view.getInt16(6),
+    op: view.getInt32(8),
+    seq: view.getInt32(12),
+  };
+}
+
+/**
+ * Checks a header's lengths against `maxPackLen`; throws ProtocolError.
+ * goim accepts packLen < 16 on TCP and misaligns the stream; we reject it (spec §10.2).
+ */
+export function checkHeader(packLen: number, headerLen: number, maxPackLen: number): void {
+  if (packLen > maxPackLen) {
+    throw new ProtocolError(ProtocolErrorCode.PACK_TOO_LARGE, `packLen ${packLen} exceeds ${maxPackLen}`);
+  }
+  if (packLen < HEADER_SIZE) {
+    throw new ProtocolError(ProtocolErrorCode.BAD_PACK_LEN, `packLen ${packLen} is less than ${HEADER_SIZE}`);
+  }
+  if (headerLen !== HEADER_SIZE) {
+    throw new ProtocolError(ProtocolErrorCode.BAD_HEADER_LEN, `headerLen ${headerLen} is not ${HEADER_SIZE}`);
+  }
+}

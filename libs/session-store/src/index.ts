@@ -1,0 +1,1 @@
+export type { SessionStore, ServerOnline } from './session-store.js';

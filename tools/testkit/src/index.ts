@@ -1,0 +1,71 @@
+/**
+ * Private test helpers shared by every spec (not published): conformance vectors, the
+ * addresses of the real test services, waiting helpers.
+ */
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+/** Root of the repository (jest runs each project with its own rootDir two levels down). */
+export const REPO_ROOT = resolve(__dirname, '../../..');
+
+/** Parsed JSON of `vectors/<name>` (frames.json, cityhash32.json). */
+export function loadVectors<T = unknown>(name: string): T {
+  return JSON.parse(readFileSync(join(REPO_ROOT, 'vectors', name), 'utf8')) as T;
+}
+
+/** Bytes of a hex string. */
+export function hex(s: string): Uint8Array {
+  return Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
+}
+
+/** Hex of bytes. */
+export function toHex(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+}
+
+/**
+ * Environment variables set by `npm test` (tools/test-services) for the real engines:
+ *   GOIM_TEST_REDIS_URL            redis://127.0.0.1:<port>
+ *   GOIM_TEST_REDIS_CLUSTER_NODES  127.0.0.1:<p1>,127.0.0.1:<p2>,127.0.0.1:<p3>
+ *   GOIM_TEST_KAFKA_BROKERS        127.0.0.1:<port>
+ *   GOIM_TEST_ETCD_URL             http://127.0.0.1:<port>
+ */
+export type TestService = 'GOIM_TEST_REDIS_URL' | 'GOIM_TEST_REDIS_CLUSTER_NODES' | 'GOIM_TEST_KAFKA_BROKERS' | 'GOIM_TEST_ETCD_URL';
+
+/**
+ * The address of a real test service. Integration specs never skip: without the variable
+ * they fail, saying how to start the services.
+ */
+export function requireService(name: TestService): string {
+  const value = process.env[name];
+  if (!value) {
+    throw new Error(
+      `${name} is not set: run the suite with \`npm test\` (starts Redis, Kafka and etcd), ` +
+        `or start them with \`npx tsx tools/test-services/src/cli.ts start\` and export the variables it prints.`,
+    );
+  }
+  return value;
+}
+
+/** A prefix unique to this test process and call, so suites can share one server. */
+export function uniquePrefix(label = 't'): string {
+  return `${label}-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}-`;
+}
+
+/** Polls `check` until it returns a truthy value or `timeoutMs` passes (then throws with `what`). */
+export async function waitFor<T>(check: () => T | Promise<T>, what: string, timeoutMs = 5_000, everyMs = 10): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v) return v as NonNullable<T>;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
