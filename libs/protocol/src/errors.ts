@@ -15,7 +15,7 @@ export const ProtocolErrorCode = {
 export type ProtocolErrorCode = (typeof ProtocolErrorCode)[keyof typeof ProtocolErrorCode];
 
 /** Disconnect code sent in op 6 when a client breaks the frame protocol. */
-export const DISCONNECT_CODE_PROTOCOL = 3501;
+export const DISCONNECT_CODE_PROTOCOL = 3501; // DisconnectCode.PROTOCOL_ERROR
 
 export class ProtocolError extends Error {
   override readonly name = 'ProtocolError';

@@ -15,3 +15,5 @@ export {
 } from './frame.js';
 export type { OpName, KnownOp } from './ops.js';
 export type { Frame, FrameHeader } from './frame.js';
+export { DisconnectCode, shouldReconnect, encodeDisconnectBody, decodeDisconnectBody } from './disconnect.js';
+export type { DisconnectNotice } from './disconnect.js';
