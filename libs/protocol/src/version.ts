@@ -1,0 +1,2 @@
+/** The version of @goim/protocol (kept equal to package.json by a spec). */
+export const version = '0.1.0';
