@@ -1,2 +1,25 @@
+/**
+ * `@goim/queue`: the PushQueue contract (logic → job) and its adapters: memory (one
+ * process), Redis Streams and Kafka.
+ */
 export { pushMsgKey } from './push-queue.js';
-export type { PushQueueProducer, PushQueueConsumer, PushDelivery, PushHandler } from './push-queue.js';
+export { QueueError, QueueErrorCode } from './errors.js';
+export {
+  DEFAULT_TOPIC,
+  DEFAULT_GROUP,
+  DEFAULT_PARTITIONS,
+  DEFAULT_RETRY_DELAYS_MS,
+  DEFAULT_DRAIN_TIMEOUT_MS,
+  DEFAULT_PUBLISH_TIMEOUT_MS,
+  DEFAULT_MEMORY_CAPACITY,
+  DEFAULT_STREAM_MAX_LEN,
+  DEFAULT_LEASE_MS,
+  DEFAULT_BLOCK_MS,
+  DEFAULT_READ_COUNT,
+  retryDelayMs,
+} from './options.js';
+export { fnv1a32, keyPartition } from './partitioner.js';
+export { MemoryPushQueue } from './memory-push-queue.js';
+export type { PushQueue, PushQueueProducer, PushQueueConsumer, PushDelivery, PushHandler } from './push-queue.js';
+export type { MemoryPushQueueOptions } from './memory-push-queue.js';
+export type { QueueLogger } from './logger.js';

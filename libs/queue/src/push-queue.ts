@@ -3,19 +3,29 @@
  * (protobuf, spec §3.3); the Kafka adapter uses goim's topic, value and message keys, so Go
  * and TypeScript logic/job processes can share a topic.
  *
- * Guarantees every adapter gives (checked by the contract suite in `./testing`):
- * - `publish` resolves only once the engine durably accepted the message.
+ * Guarantees every adapter gives (checked by `describePushQueueContract` in
+ * `@goim/queue/testing`, run against each real engine):
+ * - `publish` resolves only once the engine durably accepted the message (Kafka: acks=all;
+ *   Redis: XADD replied; memory: stored in the process). It rejects with a {@link QueueError}
+ *   instead of dropping: no silent loss (spec §10.23, goim job is at-most-once; we diverge).
  * - at-least-once: a message is redelivered until a handler call for it resolved; a message
- *   whose handler rejected, or whose consumer died before it resolved, comes again.
+ *   whose handler rejected, or whose consumer closed/died before it resolved, comes again
+ *   (to the same consumer after a retry delay, or to another consumer of the group).
+ *   Duplicates are therefore possible; `PushMsg.msgID` lets receivers suppress them.
  * - order per message key: deliveries with the same key reach the handler one at a time, in
- *   publish order (a redelivery keeps that order: later messages of the key wait).
+ *   publish order (a redelivery keeps that order: later messages of the key wait, never skip),
+ *   including across consumer-group rebalances. Different keys are handled in parallel.
  * - consumers of one group share the messages; different groups each get all of them.
+ * - bounded: where the engine's backlog is bounded (memory, Redis Streams), `publish` waits
+ *   while it is full (back-pressure) and rejects with GOIM_ERR_QUEUE_FULL after
+ *   `publishTimeoutMs`.
  */
 import type { PushMsg } from '@goim/protocol/rpc';
 
 /**
  * The message key of a PushMsg, as goim's logic sets it (spec §3.3): PUSH → keys[0],
- * ROOM → the room, BROADCAST → the decimal operation.
+ * ROOM → the room, BROADCAST → the decimal operation. Kept for goim compatibility (spec
+ * §10.27: all broadcasts of one op share a partition; a multi-key push orders by keys[0]).
  */
 export function pushMsgKey(msg: PushMsg): string {
   switch (msg.type) {
@@ -28,10 +38,17 @@ export function pushMsgKey(msg: PushMsg): string {
   }
 }
 
+/** The sending side of a queue; safe to share between concurrent callers. */
 export interface PushQueueProducer {
-  /** Publishes one message; resolves once the engine durably accepted it. */
+  /**
+   * Publishes one message under {@link pushMsgKey}; resolves once the engine durably accepted
+   * it. Messages with the same key published by one producer are delivered in the order their
+   * `publish` calls were made. Rejects with a {@link QueueError}: GOIM_ERR_QUEUE_CLOSED after
+   * close, GOIM_ERR_QUEUE_FULL when back-pressure outlasted `publishTimeoutMs`,
+   * GOIM_ERR_QUEUE_PUBLISH_FAILED when the engine failed (the message may or may not be stored).
+   */
   publish(msg: PushMsg): Promise<void>;
-  /** Flushes and releases the producer; safe to call twice. */
+  /** Waits for pending publishes and releases the producer; safe to call twice. */
   close(): Promise<void>;
 }
 
@@ -40,21 +57,41 @@ export interface PushDelivery {
   msg: PushMsg;
   /** Message key (see {@link pushMsgKey}). */
   key: string;
-  /** Stable id of this queue entry (e.g. `topic/partition/offset`, a stream entry id). */
+  /** Stable id of this queue entry: `topic/partition/offset` (Kafka, memory), `stream/entryId` (Redis). */
   id: string;
   /** 1 for the first delivery, more for redeliveries when the adapter knows. */
   attempt: number;
 }
 
 /**
- * Handles one delivery. Resolving acknowledges it (it will not come again); rejecting leaves
- * it unacknowledged so it is redelivered after the adapter's retry delay.
+ * Handles one delivery. Resolving acknowledges it (it will not come again to this group);
+ * rejecting leaves it unacknowledged so it is retried after the adapter's retry delay
+ * (`retryDelaysMs`) before any later message of the same key.
  */
 export type PushHandler = (delivery: PushDelivery) => Promise<void>;
 
+/** One member of a consumer group; its group is fixed when it is created. */
 export interface PushQueueConsumer {
-  /** Starts consuming for `group`; resolves once subscribed. */
+  /**
+   * Joins the consumer group and starts handing messages to `handler`; resolves once
+   * subscribed. A new group starts at the oldest retained message. Rejects with
+   * GOIM_ERR_QUEUE_ALREADY_STARTED on a second call, GOIM_ERR_QUEUE_CLOSED after close.
+   */
   start(handler: PushHandler): Promise<void>;
-  /** Stops taking new messages, waits for in-flight handlers, commits, leaves the group; safe twice. */
+  /**
+   * Stops taking new messages, waits for in-flight handlers (up to `drainTimeoutMs`; those
+   * still running then are abandoned unacknowledged and redelivered to the group), commits,
+   * leaves the group; safe to call twice, and before `start`.
+   */
+  close(): Promise<void>;
+}
+
+/** A queue (one Kafka topic, one set of Redis streams, one memory log) with its clients. */
+export interface PushQueue {
+  /** The queue's producer; the same instance on every call. */
+  producer(): PushQueueProducer;
+  /** A new consumer in `group` (default `DEFAULT_GROUP`, goim's `goim-push-group-job`). */
+  consumer(group?: string): PushQueueConsumer;
+  /** Closes the producer and every consumer created here; safe to call twice. */
   close(): Promise<void>;
 }

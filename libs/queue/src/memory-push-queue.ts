@@ -1,0 +1,349 @@
+/**
+ * MemoryPushQueue: the PushQueue of one process (apps/standalone, e2e tests). It is a product,
+ * not a mock: same guarantees as the engine adapters (order per key, at-least-once until the
+ * handler resolves, consumer groups with rebalancing, back-pressure), but nothing survives
+ * the process. To share a queue between processes use {@link RedisStreamsPushQueue} or
+ * {@link KafkaPushQueue}.
+ */
+import { PushMsg } from '@goim/protocol/rpc';
+import { QueueError, QueueErrorCode } from './errors.js';
+import { callHandler, checkMsg, closedError, deferred, Sleeper, type Deferred } from './internal.js';
+import { SILENT_LOGGER, type QueueLogger } from './logger.js';
+import {
+  checkDelays,
+  checkInt,
+  checkName,
+  DEFAULT_DRAIN_TIMEOUT_MS,
+  DEFAULT_GROUP,
+  DEFAULT_MEMORY_CAPACITY,
+  DEFAULT_PARTITIONS,
+  DEFAULT_PUBLISH_TIMEOUT_MS,
+  DEFAULT_RETRY_DELAYS_MS,
+  DEFAULT_TOPIC,
+  retryDelayMs,
+} from './options.js';
+import { keyPartition } from './partitioner.js';
+import { pushMsgKey, type PushDelivery, type PushHandler, type PushQueue, type PushQueueConsumer, type PushQueueProducer } from './push-queue.js';
+
+/** Options of {@link MemoryPushQueue}. */
+export interface MemoryPushQueueOptions {
+  /** Name used in delivery ids (`topic/partition/offset`). Default `DEFAULT_TOPIC`. */
+  topic?: string;
+  /** Partitions; keys are spread by the sarama-compatible hash. Default 16. */
+  partitions?: number;
+  /** Messages retained until every group acknowledged them; `publish` waits beyond it. Default 100 000. */
+  capacity?: number;
+  /** How long `publish` waits for room before GOIM_ERR_QUEUE_FULL, ms. Default 10 000; 0 = reject at once. */
+  publishTimeoutMs?: number;
+  /** Delays between retries of a rejected message, ms; the last repeats. Default 100…5000. */
+  retryDelaysMs?: readonly number[];
+  /** How long a consumer's `close()` waits for in-flight handlers, ms. Default 10 000. */
+  drainTimeoutMs?: number;
+  /** pino-compatible logger; silent by default. */
+  logger?: QueueLogger;
+}
+
+interface Entry {
+  key: string;
+  bytes: Uint8Array;
+}
+
+/** One partition's retained log: entries[head + i] has offset base + i (head avoids O(n) shifts). */
+interface PartitionLog {
+  base: number;
+  head: number;
+  entries: (Entry | undefined)[];
+}
+
+type RunResult = 'ok' | 'failed' | 'abandoned';
+
+interface GroupState {
+  name: string;
+  /** Live members in join order; partition p belongs to members[p % members.length]. */
+  members: MemoryConsumer[];
+  /** Next offset to deliver (= committed) per partition. */
+  next: number[];
+  /** Whether a delivery loop runs for the partition. */
+  looping: boolean[];
+  /** Delivery attempts of the message at `next[p]`. */
+  attempts: number[];
+}
+
+interface PublishWaiter {
+  run(): void;
+  timer?: NodeJS.Timeout;
+}
+
+/**
+ * In-process PushQueue for one process (see the file comment). Partitions by the key hash so
+ * order per key holds while different keys are handled in parallel; bounded by `capacity`
+ * retained messages with back-pressure on `publish`. A group keeps its position after its
+ * last member leaves (like a Kafka committed offset), so its backlog keeps counting.
+ */
+export class MemoryPushQueue implements PushQueue {
+  readonly topic: string;
+  readonly partitions: number;
+  private readonly capacity: number;
+  private readonly publishTimeoutMs: number;
+  /** @internal */ readonly retryDelays: readonly number[];
+  /** @internal */ readonly drainTimeoutMs: number;
+  /** @internal */ readonly logger: QueueLogger;
+  private readonly logs: PartitionLog[];
+  private readonly groups = new Map<string, GroupState>();
+  private readonly waiters: PublishWaiter[] = [];
+  private readonly consumers = new Set<MemoryConsumer>();
+  /** @internal */ readonly sleeper = new Sleeper();
+  private retained = 0;
+  private closed = false;
+  private readonly theProducer: PushQueueProducer;
+
+  constructor(options: MemoryPushQueueOptions = {}) {
+    const owner = 'MemoryPushQueue';
+    checkName(owner, 'topic', options.topic);
+    checkInt(owner, 'partitions', options.partitions, 1, 10_000);
+    checkInt(owner, 'capacity', options.capacity, 1);
+    checkInt(owner, 'publishTimeoutMs', options.publishTimeoutMs, 0);
+    checkInt(owner, 'drainTimeoutMs', options.drainTimeoutMs, 0);
+    checkDelays(owner, 'retryDelaysMs', options.retryDelaysMs);
+    this.topic = options.topic ?? DEFAULT_TOPIC;
+    this.partitions = options.partitions ?? DEFAULT_PARTITIONS;
+    this.capacity = options.capacity ?? DEFAULT_MEMORY_CAPACITY;
+    this.publishTimeoutMs = options.publishTimeoutMs ?? DEFAULT_PUBLISH_TIMEOUT_MS;
+    this.retryDelays = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
+    this.drainTimeoutMs = options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
+    this.logger = options.logger ?? SILENT_LOGGER;
+    this.logs = Array.from({ length: this.partitions }, () => ({ base: 0, head: 0, entries: [] }));
+    this.theProducer = {
+      publish: (msg) => this.publish(msg),
+      close: async () => {},
+    };
+  }
+
+  producer(): PushQueueProducer {
+    return this.theProducer;
+  }
+
+  consumer(group: string = DEFAULT_GROUP): PushQueueConsumer {
+    checkName('MemoryPushQueue.consumer', 'group', group);
+    if (this.closed) throw closedError('MemoryPushQueue');
+    const c = new MemoryConsumer(this, group);
+    this.consumers.add(c);
+    return c;
+  }
+
+  /** Messages retained (published and not yet acknowledged by every group). */
+  get size(): number {
+    return this.retained;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.consumers].map((c) => c.close()));
+    for (const w of this.waiters.splice(0)) w.run();
+    this.sleeper.clear();
+  }
+
+  private publish(msg: PushMsg): Promise<void> {
+    if (this.closed) return Promise.reject(closedError('MemoryPushQueue'));
+    try {
+      checkMsg(msg);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    // Encode now, so the stored message is a snapshot (like an engine) and delivery hands out
+    // a fresh decoded copy per group.
+    const entry: Entry = { key: pushMsgKey(msg), bytes: PushMsg.encode(msg).finish() };
+    // FIFO behind earlier waiters keeps publish-call order per key under back-pressure.
+    if (this.waiters.length === 0 && this.retained < this.capacity) {
+      this.append(entry);
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve, reject) => {
+      const waiter: PublishWaiter = {
+        run: () => {
+          if (waiter.timer) clearTimeout(waiter.timer);
+          if (this.closed) return reject(closedError('MemoryPushQueue'));
+          this.append(entry);
+          resolve();
+        },
+      };
+      waiter.timer = setTimeout(() => {
+        const i = this.waiters.indexOf(waiter);
+        if (i >= 0) this.waiters.splice(i, 1);
+        reject(new QueueError(QueueErrorCode.FULL, `MemoryPushQueue: backlog stayed at capacity ${this.capacity} for ${this.publishTimeoutMs} ms`));
+        // The next waiter may fit now that this one gave up its place.
+        this.admitWaiters();
+      }, this.publishTimeoutMs);
+      this.waiters.push(waiter);
+    });
+  }
+
+  private append(entry: Entry): void {
+    const p = keyPartition(entry.key, this.partitions);
+    this.logs[p]!.entries.push(entry);
+    this.retained++;
+    for (const g of this.groups.values()) this.pump(g, p);
+  }
+
+  private admitWaiters(): void {
+    while (this.waiters.length > 0 && this.retained < this.capacity) this.waiters.shift()!.run();
+  }
+
+  /** @internal Adds a started consumer to its group and rebalances. */
+  join(c: MemoryConsumer): void {
+    let g = this.groups.get(c.group);
+    if (!g) {
+      // A new group starts at the oldest retained message.
+      g = {
+        name: c.group,
+        members: [],
+        next: this.logs.map((l) => l.base),
+        looping: this.logs.map(() => false),
+        attempts: this.logs.map(() => 0),
+      };
+      this.groups.set(c.group, g);
+    }
+    g.members.push(c);
+    for (let p = 0; p < this.partitions; p++) this.pump(g, p);
+  }
+
+  /** @internal Removes a closing consumer; its partitions move on once its in-flight handler ends. */
+  leave(c: MemoryConsumer): void {
+    const g = this.groups.get(c.group);
+    if (!g) return;
+    const i = g.members.indexOf(c);
+    if (i >= 0) g.members.splice(i, 1);
+    for (let p = 0; p < this.partitions; p++) this.pump(g, p);
+  }
+
+  /** Starts the delivery loop of (group, partition) unless it runs already. */
+  private pump(g: GroupState, p: number): void {
+    if (g.looping[p] || this.closed) return;
+    g.looping[p] = true;
+    void this.loop(g, p);
+  }
+
+  /**
+   * Delivers partition p to the group strictly one message at a time: the next message goes
+   * out only after the previous one was acknowledged, whichever member owns the partition now.
+   * That is what keeps order per key across rebalances.
+   */
+  private async loop(g: GroupState, p: number): Promise<void> {
+    const log = this.logs[p]!;
+    // The flag is cleared in the same tick the loop finds nothing to do (finally runs
+    // synchronously on return), so an append right after sees it cleared and re-pumps.
+    try {
+      while (!this.closed) {
+        if (g.members.length === 0) return;
+        const offset = g.next[p]!;
+        const entry = log.entries[log.head + offset - log.base];
+        if (!entry) return;
+        const owner = g.members[p % g.members.length]!;
+        const attempt = (g.attempts[p] ?? 0) + 1;
+        g.attempts[p] = attempt;
+        const delivery: PushDelivery = { msg: PushMsg.decode(entry.bytes), key: entry.key, id: `${this.topic}/${p}/${offset}`, attempt };
+        const result = await owner.run(delivery);
+        if (result === 'ok') {
+          g.next[p] = offset + 1;
+          g.attempts[p] = 0;
+          this.trim(p);
+        } else if (result === 'failed') {
+          await this.sleeper.sleep(retryDelayMs(attempt, this.retryDelays));
+        }
+        // 'abandoned': the owner closed before the handler resolved; redeliver to the new owner.
+      }
+    } finally {
+      g.looping[p] = false;
+    }
+  }
+
+  /** Drops entries every group acknowledged, then admits waiting publishers. */
+  private trim(p: number): void {
+    const log = this.logs[p]!;
+    let min = Infinity;
+    for (const g of this.groups.values()) min = Math.min(min, g.next[p]!);
+    const drop = Math.min(min, log.base + log.entries.length - log.head) - log.base;
+    if (drop <= 0) return;
+    for (let i = 0; i < drop; i++) log.entries[log.head + i] = undefined;
+    log.head += drop;
+    log.base += drop;
+    if (log.head >= 1024 && log.head * 2 >= log.entries.length) {
+      log.entries.splice(0, log.head);
+      log.head = 0;
+    }
+    this.retained -= drop;
+    this.admitWaiters();
+  }
+
+  /** @internal */
+  forget(c: MemoryConsumer): void {
+    this.consumers.delete(c);
+  }
+
+  /** @internal */
+  isClosed(): boolean {
+    return this.closed;
+  }
+}
+
+/** A member of one group of a {@link MemoryPushQueue}. */
+class MemoryConsumer implements PushQueueConsumer {
+  private handler: PushHandler | undefined;
+  private closing: Promise<void> | undefined;
+  private readonly inFlight = new Set<Promise<unknown>>();
+  /** Resolved when the drain deadline passes: in-flight deliveries are then abandoned. */
+  private readonly abandon: Deferred<'abandoned'> = deferred();
+
+  constructor(
+    private readonly queue: MemoryPushQueue,
+    readonly group: string,
+  ) {}
+
+  async start(handler: PushHandler): Promise<void> {
+    if (this.closing || this.queue.isClosed()) throw closedError('MemoryPushQueue consumer');
+    if (this.handler) throw new QueueError(QueueErrorCode.ALREADY_STARTED, 'MemoryPushQueue consumer: start() was already called');
+    this.handler = handler;
+    this.queue.join(this);
+  }
+
+  /** @internal Runs the handler for one delivery. */
+  async run(delivery: PushDelivery): Promise<RunResult> {
+    if (this.closing || !this.handler) return 'abandoned';
+    const handled = callHandler(this.handler, delivery).then(
+      () => 'ok' as const,
+      (err: unknown) => {
+        this.queue.logger.debug({ err, id: delivery.id, attempt: delivery.attempt }, 'push handler rejected; will retry');
+        return 'failed' as const;
+      },
+    );
+    this.inFlight.add(handled);
+    try {
+      return await Promise.race([handled, this.abandon.promise]);
+    } finally {
+      this.inFlight.delete(handled);
+    }
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.doClose();
+    return this.closing;
+  }
+
+  private async doClose(): Promise<void> {
+    if (this.handler) {
+      this.queue.leave(this);
+      if (this.inFlight.size > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        const deadline = new Promise<void>((r) => (timer = setTimeout(r, this.queue.drainTimeoutMs)));
+        await Promise.race([Promise.allSettled([...this.inFlight]), deadline]);
+        clearTimeout(timer);
+        if (this.inFlight.size > 0) {
+          this.queue.logger.warn({ group: this.group, inFlight: this.inFlight.size }, 'push handlers outlived the drain timeout; their messages will be redelivered');
+        }
+      }
+    }
+    this.abandon.resolve('abandoned');
+    this.queue.forget(this);
+  }
+}
