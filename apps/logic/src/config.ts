@@ -1,0 +1,471 @@
+/**
+ * Logic configuration: one zod schema owning every default (`.strict()`, every section
+ * optional), filled from a TOML file (goim's key names of spec §6.2, matched
+ * case-insensitively like BurntSushi/toml), then environment variables, then goim-style
+ * single-dash flags.
+ *
+ * Durations accept Go duration strings (`"4m"`, `"200ms"`) as goim's TOML does, or a number
+ * of milliseconds; after parsing every duration is a number of milliseconds.
+ * goim had no code defaults for `[node]`, `[redis]`, `[kafka]` and panicked without them
+ * (§10.15); here every section has a safe default (goim's example values, addresses with
+ * their colon).
+ */
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { parse as parseToml } from 'smol-toml';
+import { z } from 'zod';
+import { ConfigError, ConfigErrorCode } from './errors.js';
+
+/** Logic reloads online counts every 10 s (goim constant). */
+export const DEFAULT_ONLINE_REFRESH_MS = 10_000;
+/** A comet whose newest `ol_` report is older than this is dropped (goim: 5 min). */
+export const DEFAULT_ONLINE_STALE_MS = 5 * 60_000;
+/** Largest accepted push body by default. */
+export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
+
+const GO_DURATION_UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, μs: 1e-3, ms: 1, s: 1e3, m: 60e3, h: 3600e3 };
+
+/** Parses a Go `time.ParseDuration` string into milliseconds; undefined if malformed. */
+export function parseGoDuration(text: string): number | undefined {
+  const s = text.trim();
+  if (s === '0') return 0;
+  const re = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y;
+  let total = 0;
+  let pos = 0;
+  while (pos < s.length) {
+    re.lastIndex = pos;
+    const m = re.exec(s);
+    if (!m) return undefined;
+    total += Number(m[1]) * GO_DURATION_UNITS[m[2]!]!;
+    pos = re.lastIndex;
+  }
+  return pos === 0 ? undefined : total;
+}
+
+/** A duration in ms: a non-negative number of ms, or a Go duration string. */
+const duration = (def: number) =>
+  z
+    .union([
+      z.number().nonnegative(),
+      z.string().transform((s, ctx) => {
+        const ms = parseGoDuration(s);
+        if (ms === undefined) {
+          ctx.addIssue({ code: 'custom', message: `not a duration: "${s}" (use e.g. "4m", "200ms")` });
+          return z.NEVER;
+        }
+        return ms;
+      }),
+    ])
+    .default(def);
+
+/** A comet instance in goim's discovery shape; only `hostname` is required in a static list. */
+const instanceSchema = z
+  .object({
+    region: z.string().default(''),
+    zone: z.string().default(''),
+    env: z.string().default(''),
+    appid: z.string().default('goim.comet'),
+    hostname: z.string().min(1),
+    addrs: z.array(z.string()).default([]),
+    version: z.string().default(''),
+    latest_timestamp: z.number().int().nonnegative().default(0),
+    metadata: z.record(z.string(), z.string()).default({}),
+  })
+  .strict();
+
+const jwtAlgorithms = z.enum(['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'PS256']);
+
+/** The logic configuration schema (TOML sections are goim's; new keys carry units in their names). */
+export const logicConfigSchema = z
+  .object({
+    /** Identity, as goim's flags/env (`-region`, `-zone`, `-deploy.env`, `-host`, `-weight`). */
+    env: z
+      .object({
+        region: z.string().default(''),
+        zone: z.string().default(''),
+        /** `dev`/`development`/`test` count as development (goim-json auth warns elsewhere). */
+        deployEnv: z.string().default('dev'),
+        /** Logic id in discovery; '' = the machine's hostname. */
+        host: z.string().default(''),
+        weight: z.number().int().nonnegative().default(10),
+      })
+      .strict()
+      .prefault({}),
+    /**
+     * goim's `discovery.nodes` (kept so goim files load). `comets` (goim-ts) is the static comet
+     * list used until a discovery registry is wired in.
+     */
+    discovery: z
+      .object({
+        nodes: z.array(z.string()).default([]),
+        comets: z.array(instanceSchema).default([]),
+      })
+      .strict()
+      .prefault({}),
+    /** goim's province → region table. goim never matched it (location() is a stub, §10.22); kept for file compatibility. */
+    regions: z.record(z.string(), z.array(z.string())).default({}),
+    node: z
+      .object({
+        defaultDomain: z.string().default('conn.goim.io'),
+        hostDomain: z.string().default('.goim.io'),
+        /** Comet server heartbeat; clients are cut after heartbeat × heartbeatMax without a heartbeat. */
+        heartbeat: duration(4 * 60_000),
+        heartbeatMax: z.number().int().positive().default(2),
+        tcpPort: z.number().int().min(0).max(65535).default(3101),
+        wsPort: z.number().int().min(0).max(65535).default(3102),
+        wssPort: z.number().int().min(0).max(65535).default(3103),
+        regionWeight: z.number().positive().default(1.6),
+      })
+      .strict()
+      .prefault({}),
+    /** Client reconnect backoff handed out in nodes/weighted (goim's code default jitter 1.3 was a typo; 0.3 as its example). */
+    backoff: z
+      .object({
+        maxDelay: z.number().int().nonnegative().default(300),
+        baseDelay: z.number().int().nonnegative().default(3),
+        factor: z.number().nonnegative().default(1.8),
+        jitter: z.number().nonnegative().default(0.3),
+      })
+      .strict()
+      .prefault({}),
+    /** gRPC server `goim.logic.Logic`. Keepalive keys are accepted for goim files; grpc-js defaults as goim's. */
+    rpcServer: z
+      .object({
+        network: z.literal('tcp').default('tcp'),
+        addr: z.string().default(':3119'),
+        timeout: duration(1_000),
+        idleTimeout: duration(60_000),
+        maxLifeTime: duration(2 * 3600_000),
+        forceCloseWait: duration(20_000),
+        keepAliveInterval: duration(60_000),
+        keepAliveTimeout: duration(20_000),
+      })
+      .strict()
+      .prefault({}),
+    /** Accepted for goim files; logic makes no gRPC calls. */
+    rpcClient: z
+      .object({ dial: duration(1_000), timeout: duration(1_000) })
+      .strict()
+      .prefault({}),
+    httpServer: z
+      .object({
+        network: z.literal('tcp').default('tcp'),
+        addr: z.string().default(':3111'),
+        /** Time to receive a whole request (goim never applied it, §10.17). */
+        readTimeout: duration(5_000),
+        /** Accepted for goim files; responses are small. */
+        writeTimeout: duration(5_000),
+      })
+      .strict()
+      .prefault({}),
+    /** Push queue. Empty `brokers` = the in-process memory queue (one process only). */
+    kafka: z
+      .object({
+        topic: z.string().min(1).default('goim-push-topic'),
+        brokers: z.array(z.string()).default([]),
+      })
+      .strict()
+      .prefault({}),
+    /** Session store. Empty `addr` = the in-process memory store (one process only). */
+    redis: z
+      .object({
+        network: z.literal('tcp').default('tcp'),
+        addr: z.string().default(''),
+        auth: z.string().default(''),
+        active: z.number().int().nonnegative().default(60000),
+        idle: z.number().int().nonnegative().default(1024),
+        dialTimeout: duration(200),
+        readTimeout: duration(500),
+        writeTimeout: duration(500),
+        idleTimeout: duration(120_000),
+        /** TTL of `mid_`, `key_`, `ol_` keys. */
+        expire: duration(30 * 60_000),
+      })
+      .strict()
+      .prefault({}),
+    /** How Connect authenticates the op-7 token. */
+    auth: z
+      .object({
+        /** `goim-json` trusts the client (goim behaviour, development only); `jwt`; `webhook`. */
+        type: z.enum(['goim-json', 'jwt', 'webhook']).default('goim-json'),
+        jwt: z
+          .object({
+            /** HMAC secret (HS*). */
+            secret: z.string().default(''),
+            /** PEM public key (SPKI) for the RS, ES and PS algorithms; or `publicKeyFile`. */
+            publicKey: z.string().default(''),
+            publicKeyFile: z.string().default(''),
+            /** Allowed algorithms; [] = HS256 with a secret, RS256+ES256 with a public key. */
+            algorithms: z.array(jwtAlgorithms).default([]),
+            issuer: z.string().default(''),
+            audience: z.string().default(''),
+            /** Allowed clock skew when checking exp/nbf, in seconds. */
+            clockToleranceSec: z.number().nonnegative().default(0),
+            /** Claim names mapped to the session fields (`sub` is used for mid when the mid claim is absent). */
+            claims: z
+              .object({
+                mid: z.string().default('mid'),
+                key: z.string().default('key'),
+                roomID: z.string().default('room_id'),
+                accepts: z.string().default('accepts'),
+              })
+              .strict()
+              .prefault({}),
+          })
+          .strict()
+          .prefault({}),
+        webhook: z
+          .object({
+            /** The backend URL Connect POSTs `{"token","server","cookie"}` to. */
+            url: z.string().default(''),
+            timeout: duration(2_000),
+            /** Extra request headers (e.g. a shared secret). */
+            headers: z.record(z.string(), z.string()).default({}),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
+    /** The HTTP push API. */
+    push: z
+      .object({
+        /** If non-empty, `/goim/push/*` requires `Authorization: Bearer <one of these>`. */
+        bearerTokens: z.array(z.string().min(1)).default([]),
+        /** Largest accepted push body in bytes (goim: unlimited). */
+        maxBodyBytes: z.number().int().positive().default(DEFAULT_MAX_BODY_BYTES),
+      })
+      .strict()
+      .prefault({}),
+    /** Where upstream client messages (gRPC Receive) go; goim only logged them. */
+    receive: z
+      .object({
+        /** `log` (debug level + a counter), `webhook` (POST), `queue` (a topic of the push queue's engine). */
+        sink: z.enum(['log', 'webhook', 'queue']).default('log'),
+        webhook: z
+          .object({ url: z.string().default(''), timeout: duration(2_000), headers: z.record(z.string(), z.string()).default({}) })
+          .strict()
+          .prefault({}),
+        queue: z
+          .object({ topic: z.string().min(1).default('goim-receive-topic') })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
+    log: z
+      .object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') })
+      .strict()
+      .prefault({}),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.auth.type === 'jwt' && !c.auth.jwt.secret && !c.auth.jwt.publicKey && !c.auth.jwt.publicKeyFile) {
+      ctx.addIssue({ code: 'custom', path: ['auth', 'jwt'], message: 'auth.type "jwt" needs `secret`, `publicKey` or `publicKeyFile`' });
+    }
+    if (c.auth.type === 'webhook' && !isHttpUrl(c.auth.webhook.url)) {
+      ctx.addIssue({ code: 'custom', path: ['auth', 'webhook', 'url'], message: 'auth.type "webhook" needs an http(s) `url`' });
+    }
+    if (c.receive.sink === 'webhook' && !isHttpUrl(c.receive.webhook.url)) {
+      ctx.addIssue({ code: 'custom', path: ['receive', 'webhook', 'url'], message: 'receive.sink "webhook" needs an http(s) `url`' });
+    }
+  });
+
+function isHttpUrl(s: string): boolean {
+  try {
+    const u = new URL(s);
+    return u.protocol === 'http:' || u.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+/** A resolved logic configuration (frozen). Durations are in milliseconds. */
+export type LogicConfig = z.output<typeof logicConfigSchema>;
+/** What a TOML file / caller may give (every section and key optional). */
+export type LogicConfigInput = z.input<typeof logicConfigSchema>;
+/** A comet instance as configured (goim discovery shape). */
+export type ConfiguredInstance = z.output<typeof instanceSchema>;
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o)) deepFreeze(v);
+  }
+  return o;
+}
+
+/** Renames keys to the schema's spelling, case-insensitively (BurntSushi/toml matches this way). */
+function normaliseKeys(input: unknown, shape: Record<string, z.ZodType> | undefined): unknown {
+  if (!shape || !input || typeof input !== 'object' || Array.isArray(input)) return input;
+  const byLower = new Map(Object.keys(shape).map((k) => [k.toLowerCase(), k]));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(input)) {
+    const name = byLower.get(k.toLowerCase()) ?? k;
+    out[name] = normaliseKeys(v, objectShape(shape[name]));
+  }
+  return out;
+}
+
+function objectShape(t: unknown): Record<string, z.ZodType> | undefined {
+  let cur: unknown = t;
+  // unwrap default/prefault/optional/pipe (superRefine) wrappers down to the object
+  for (let i = 0; i < 6 && cur; i++) {
+    const def = (cur as { def?: { type?: string; innerType?: unknown; in?: unknown; shape?: Record<string, z.ZodType> } }).def;
+    if (!def) return undefined;
+    if (def.type === 'object') return def.shape;
+    cur = def.innerType ?? def.in;
+  }
+  return undefined;
+}
+
+function merge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k];
+    out[k] =
+      v && typeof v === 'object' && !Array.isArray(v) && b && typeof b === 'object' && !Array.isArray(b)
+        ? merge(b as Record<string, unknown>, v as Record<string, unknown>)
+        : v;
+  }
+  return out;
+}
+
+const csv = (s: string) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+
+function toInt(name: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new ConfigError(ConfigErrorCode.INVALID, `${name} must be an integer, got "${v}"`);
+  return n;
+}
+
+/**
+ * Environment variables: goim's identity ones (REGION, ZONE, DEPLOY_ENV, WEIGHT) and
+ * goim-ts deployment ones (GOIM_LOGIC_HTTP_ADDR, GOIM_LOGIC_RPC_ADDR, GOIM_REDIS_ADDR,
+ * GOIM_KAFKA_BROKERS comma-separated, GOIM_PUSH_BEARER_TOKENS comma-separated, LOG_LEVEL).
+ */
+function fromEnv(env: Record<string, string | undefined>): Record<string, unknown> {
+  const out: Record<string, Record<string, unknown>> = {};
+  const set = (section: string, key: string, value: unknown) => {
+    (out[section] ??= {})[key] = value;
+  };
+  if (env.REGION !== undefined) set('env', 'region', env.REGION);
+  if (env.ZONE !== undefined) set('env', 'zone', env.ZONE);
+  if (env.DEPLOY_ENV !== undefined) set('env', 'deployEnv', env.DEPLOY_ENV);
+  if (env.WEIGHT !== undefined) set('env', 'weight', toInt('WEIGHT', env.WEIGHT));
+  if (env.GOIM_LOGIC_HTTP_ADDR) set('httpServer', 'addr', env.GOIM_LOGIC_HTTP_ADDR);
+  if (env.GOIM_LOGIC_RPC_ADDR) set('rpcServer', 'addr', env.GOIM_LOGIC_RPC_ADDR);
+  if (env.GOIM_REDIS_ADDR !== undefined) set('redis', 'addr', env.GOIM_REDIS_ADDR);
+  if (env.GOIM_KAFKA_BROKERS !== undefined) set('kafka', 'brokers', csv(env.GOIM_KAFKA_BROKERS));
+  if (env.GOIM_PUSH_BEARER_TOKENS !== undefined) set('push', 'bearerTokens', csv(env.GOIM_PUSH_BEARER_TOKENS));
+  if (env.LOG_LEVEL) set('log', 'level', env.LOG_LEVEL);
+  return out;
+}
+
+/** Result of parsing goim-style command-line flags. */
+export interface LogicFlags {
+  /** `-conf`: the TOML file. */
+  conf?: string;
+  /** Identity overrides (`env` section). */
+  env: Record<string, unknown>;
+}
+
+const FLAG_NAMES = new Set(['conf', 'region', 'zone', 'deploy.env', 'host', 'weight']);
+
+/** Parses goim's single-dash flags (`-region sh`, `-zone=sh001`, `-deploy.env dev`); double dashes work too. */
+export function parseLogicFlags(argv: readonly string[]): LogicFlags {
+  const out: LogicFlags = { env: {} };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const m = /^--?([A-Za-z.]+)(?:=(.*))?$/.exec(arg);
+    if (!m || !FLAG_NAMES.has(m[1]!)) throw new ConfigError(ConfigErrorCode.BAD_FLAG, `unknown flag "${arg}"`);
+    const name = m[1]!;
+    let value = m[2];
+    if (value === undefined) {
+      value = argv[++i];
+      if (value === undefined) throw new ConfigError(ConfigErrorCode.BAD_FLAG, `flag "-${name}" needs a value`);
+    }
+    if (name === 'conf') out.conf = value;
+    else if (name === 'deploy.env') out.env.deployEnv = value;
+    else if (name === 'weight') out.env.weight = toInt('-weight', value);
+    else out.env[name] = value;
+  }
+  return out;
+}
+
+/** Sources for {@link resolveLogicConfig}; later sources win: toml < object < env < flags. */
+export interface LogicConfigSources {
+  /** TOML text (goim key names). */
+  toml?: string;
+  /** An already-parsed object (e.g. from apps/standalone or a spec), merged over the TOML. */
+  object?: LogicConfigInput | Record<string, unknown>;
+  env?: Record<string, string | undefined>;
+  argv?: readonly string[];
+  /** Fallback for `env.host` when empty; default `os.hostname()`. */
+  hostname?: string;
+}
+
+/**
+ * Builds the frozen logic config from its sources. Throws {@link ConfigError}
+ * (`GOIM_ERR_CONFIG_INVALID`) naming every bad key.
+ */
+export function resolveLogicConfig(sources: LogicConfigSources = {}): LogicConfig {
+  const shape = objectShape(logicConfigSchema);
+  let raw: Record<string, unknown> = {};
+  if (sources.toml !== undefined) {
+    try {
+      raw = normaliseKeys(parseToml(sources.toml), shape) as Record<string, unknown>;
+    } catch (err) {
+      throw new ConfigError(ConfigErrorCode.BAD_TOML, `invalid TOML: ${(err as Error).message}`, { cause: err });
+    }
+  }
+  if (sources.object) raw = merge(raw, normaliseKeys(sources.object, shape) as Record<string, unknown>);
+  if (sources.env) raw = merge(raw, fromEnv(sources.env));
+  if (sources.argv) raw = merge(raw, { env: parseLogicFlags(sources.argv).env });
+  const parsed = logicConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const detail = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    throw new ConfigError(ConfigErrorCode.INVALID, `invalid logic config: ${detail}`, { cause: parsed.error });
+  }
+  const cfg = parsed.data;
+  if (!cfg.env.host) cfg.env.host = sources.hostname ?? hostname();
+  return deepFreeze(cfg);
+}
+
+/**
+ * Reads `-conf` (if given) and resolves env + flags: what `main.ts` calls with
+ * `process.argv.slice(2)` and `process.env`.
+ */
+export function loadLogicConfig(argv: readonly string[], env: Record<string, string | undefined>): LogicConfig {
+  const flags = parseLogicFlags(argv);
+  let toml: string | undefined;
+  if (flags.conf) {
+    try {
+      toml = readFileSync(flags.conf, 'utf8');
+    } catch (err) {
+      throw new ConfigError(ConfigErrorCode.BAD_FILE, `cannot read config file ${flags.conf}: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+  }
+  return resolveLogicConfig({ toml, env, argv });
+}
+
+/** Splits a goim listen address (`":3111"`, `"0.0.0.0:3111"`, `"[::1]:0"`) into host + port. */
+export function parseListenAddr(addr: string): { host: string | undefined; port: number } {
+  const m = /^(?:\[([^\]]*)\]|([^:]*))?:(\d+)$/.exec(addr.trim());
+  if (!m) throw new ConfigError(ConfigErrorCode.INVALID, `bad listen address "${addr}" (want host:port or :port)`);
+  const host = m[1] ?? m[2];
+  const port = Number(m[3]);
+  if (port > 65535) throw new ConfigError(ConfigErrorCode.INVALID, `bad port in listen address "${addr}"`);
+  return { host: host ? host : undefined, port };
+}
+
+/** True for deploy environments where the trusting goim-json authenticator is expected. */
+export function isDevelopmentEnv(deployEnv: string): boolean {
+  return ['', 'dev', 'development', 'test', 'local'].includes(deployEnv.toLowerCase());
+}

@@ -1,0 +1,243 @@
+/**
+ * The HTTP API (goim's gin routes, spec §3.1) plus /metrics, /healthz, /readyz.
+ *
+ * Envelope `{"code","message","data"?}`: code 0 OK, -400 request error, -500 server error.
+ * HTTP 400 only for binding errors (as gin's BindQuery), 413 for an oversize body, 401 for a
+ * missing/wrong bearer token (goim-ts additions); logic-level failures are HTTP 200 with a
+ * negative code, as goim.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { SessionStore } from '@goim/session-store';
+import { eligibleComets, type CometSource } from '../comets.js';
+import type { WeightedBalancer } from '../balancer.js';
+import type { LogicConfig } from '../config.js';
+import { LogicError, LogicErrorCode } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { LogicMetrics } from '../metrics.js';
+import type { OnlineAggregator } from '../online.js';
+import type { Pusher } from '../push.js';
+import { nodesReply } from '../service.js';
+import { BindingError, bindQuery, type FieldSpec } from './binding.js';
+
+/** Envelope codes (goim's ecode values; -401 is a goim-ts addition for the bearer token). */
+export const HttpCode = { OK: 0, REQUEST_ERR: -400, UNAUTHORIZED: -401, SERVER_ERR: -500 } as const;
+
+export interface HttpAppDeps {
+  config: LogicConfig;
+  pusher: Pusher;
+  online: OnlineAggregator;
+  comets: CometSource;
+  balancer: WeightedBalancer;
+  sessions: SessionStore;
+  metrics: LogicMetrics;
+  logger: Logger;
+  /** Region of a client IP (default: none, as goim's stub). */
+  locate?: (clientIP: string) => string;
+  /** False until listening and after close starts (readiness). */
+  isReady: () => boolean;
+}
+
+type Envelope = { code: number; message: string; data?: unknown };
+
+function send(res: Response, status: number, body: Envelope): void {
+  res.status(status).json(body);
+}
+
+const ok = (res: Response, data?: unknown) => send(res, 200, data === undefined ? { code: 0, message: '' } : { code: 0, message: '', data });
+
+const PUSH_KEYS: FieldSpec[] = [
+  { field: 'Op', form: 'operation', kind: 'int32' },
+  { field: 'Keys', form: 'keys', kind: 'string[]' },
+];
+const PUSH_MIDS: FieldSpec[] = [
+  { field: 'Op', form: 'operation', kind: 'int32' },
+  { field: 'Mids', form: 'mids', kind: 'int64[]' },
+];
+const PUSH_ROOM: FieldSpec[] = [
+  { field: 'Op', form: 'operation', kind: 'int32', required: true },
+  { field: 'Type', form: 'type', kind: 'string', required: true },
+  { field: 'Room', form: 'room', kind: 'string', required: true },
+];
+const PUSH_ALL: FieldSpec[] = [
+  { field: 'Op', form: 'operation', kind: 'int32', required: true },
+  { field: 'Speed', form: 'speed', kind: 'int32' },
+];
+const ONLINE_TOP: FieldSpec[] = [
+  { field: 'Type', form: 'type', kind: 'string', required: true },
+  { field: 'Limit', form: 'limit', kind: 'int', required: true },
+];
+const ONLINE_ROOM: FieldSpec[] = [
+  { field: 'Type', form: 'type', kind: 'string', required: true },
+  { field: 'Rooms', form: 'rooms', kind: 'string[]', required: true },
+];
+const NODES_WEIGHTED: FieldSpec[] = [{ field: 'Platform', form: 'platform', kind: 'string' }];
+
+function queryOf(req: Request): URLSearchParams {
+  const url = req.originalUrl;
+  const q = url.indexOf('?');
+  return new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
+}
+
+/** gin's ClientIP(): first X-Forwarded-For entry, then X-Real-Ip, then the peer address. */
+function clientIP(req: Request): string {
+  const xff = req.header('x-forwarded-for')?.split(',')[0]?.trim();
+  if (xff) return xff;
+  const real = req.header('x-real-ip')?.trim();
+  if (real) return real;
+  return req.socket.remoteAddress ?? '';
+}
+
+function digest(s: string): Buffer {
+  return createHash('sha256').update(s).digest();
+}
+
+/** NodesReply as goim's JSON (protobuf json tags, zero values omitted). */
+function nodesJson(r: ReturnType<typeof nodesReply>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const put = (k: string, v: unknown) => {
+    if (v !== 0 && v !== '' && !(Array.isArray(v) && v.length === 0) && v !== undefined) out[k] = v;
+  };
+  put('domain', r.domain);
+  put('tcp_port', r.tcpPort);
+  put('ws_port', r.wsPort);
+  put('wss_port', r.wssPort);
+  put('heartbeat', r.heartbeat);
+  put('nodes', r.nodes);
+  if (r.backoff) {
+    const b: Record<string, number> = {};
+    if (r.backoff.maxDelay) b.max_delay = r.backoff.maxDelay;
+    if (r.backoff.baseDelay) b.base_delay = r.backoff.baseDelay;
+    if (r.backoff.factor) b.factor = r.backoff.factor;
+    if (r.backoff.jitter) b.jitter = r.backoff.jitter;
+    out.backoff = b;
+  }
+  put('heartbeat_max', r.heartbeatMax);
+  return out;
+}
+
+/** Builds the express app (not listening). */
+export function createHttpApp(deps: HttpAppDeps): express.Express {
+  const { config, pusher, online, comets, balancer, sessions, metrics, logger } = deps;
+  const locate = deps.locate ?? (() => '');
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+
+  // Counts and access-logs every request (debug level: pushes are a hot path).
+  app.use((req, res, next) => {
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const route = (req.route?.path as string | undefined) ?? 'unmatched';
+      metrics.httpRequests.inc({ route, status: String(res.statusCode) });
+      logger.debug(
+        { method: req.method, path: req.originalUrl, status: res.statusCode, ip: clientIP(req), ms: Number(process.hrtime.bigint() - started) / 1e6 },
+        'http request',
+      );
+    });
+    next();
+  });
+
+  const tokens = config.push.bearerTokens.map(digest);
+  const requireBearer = (req: Request, res: Response, next: NextFunction) => {
+    if (tokens.length === 0) return next();
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(req.header('authorization') ?? '');
+    const given = m ? digest(m[1]!) : undefined;
+    // Compare digests in constant time so the token cannot be guessed byte by byte.
+    if (given && tokens.some((t) => timingSafeEqual(t, given))) return next();
+    res.setHeader('www-authenticate', 'Bearer');
+    send(res, 401, { code: HttpCode.UNAUTHORIZED, message: 'missing or invalid bearer token' });
+  };
+  // The push body is the raw message, whatever its content type (goim's GetRawData).
+  const rawBody = express.raw({ type: () => true, limit: config.push.maxBodyBytes });
+  const pushRoute = (path: string, fields: FieldSpec[], run: (q: Record<string, unknown>, body: Buffer) => Promise<unknown>) =>
+    app.post(path, requireBearer, rawBody, async (req, res) => {
+      const q = bindQuery(queryOf(req), fields);
+      const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      await run(q, body);
+      ok(res);
+    });
+
+  pushRoute('/goim/push/keys', PUSH_KEYS, (q, body) => pusher.pushKeys(q.operation as number, q.keys as string[], body));
+  pushRoute('/goim/push/mids', PUSH_MIDS, (q, body) => pusher.pushMids(q.operation as number, q.mids as number[], body));
+  pushRoute('/goim/push/room', PUSH_ROOM, (q, body) =>
+    pusher.pushRoom(q.operation as number, q.type as string, q.room as string, body),
+  );
+  pushRoute('/goim/push/all', PUSH_ALL, (q, body) => pusher.pushAll(q.operation as number, q.speed as number, body));
+
+  app.get('/goim/online/top', (req, res) => {
+    const q = bindQuery(queryOf(req), ONLINE_TOP);
+    const limit = q.limit as number;
+    if (limit < 0) throw new BindingError(`limit must be positive, got ${limit}`);
+    ok(res, online.top(q.type as string, limit));
+  });
+  app.get('/goim/online/room', (req, res) => {
+    const q = bindQuery(queryOf(req), ONLINE_ROOM);
+    ok(res, online.rooms(q.type as string, q.rooms as string[]));
+  });
+  app.get('/goim/online/total', (_req, res) => {
+    let conn_count = 0;
+    let ip_count = 0;
+    for (const c of eligibleComets(comets.current())) {
+      conn_count += c.connCount;
+      ip_count += c.ipCount;
+    }
+    ok(res, { conn_count, ip_count });
+  });
+  app.get('/goim/nodes/weighted', (req, res) => {
+    const q = bindQuery(queryOf(req), NODES_WEIGHTED);
+    ok(res, nodesJson(nodesReply(config, balancer, q.platform as string, locate(clientIP(req)))));
+  });
+  app.get('/goim/nodes/instances', (_req, res) => {
+    ok(res, comets.current());
+  });
+
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  app.get('/healthz', (_req, res) => {
+    res.type('text/plain').send('ok');
+  });
+  app.get('/readyz', async (_req, res) => {
+    if (!deps.isReady()) {
+      res.status(503).type('text/plain').send('not ready: not listening');
+      return;
+    }
+    try {
+      await Promise.race([
+        sessions.ping(),
+        new Promise((_, reject) => setTimeout(() => reject(new Error('session store ping timed out')), 1_000).unref()),
+      ]);
+      res.type('text/plain').send('ready');
+    } catch (err) {
+      res.status(503).type('text/plain').send(`not ready: ${(err as Error).message}`);
+    }
+  });
+
+  // Unknown paths (and wrong methods) answer like gin: plain-text 404.
+  app.use((_req, res) => {
+    res.status(404).type('text/plain').send('404 page not found');
+  });
+
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    if (err instanceof BindingError) return send(res, 400, { code: HttpCode.REQUEST_ERR, message: err.message });
+    if (err instanceof LogicError) {
+      if (err.code === LogicErrorCode.BAD_REQUEST) return send(res, 200, { code: HttpCode.REQUEST_ERR, message: err.message });
+      logger.warn({ err }, 'push failed');
+      return send(res, 200, { code: HttpCode.SERVER_ERR, message: err.message });
+    }
+    const e = err as { type?: string; status?: number; message?: string };
+    if (e?.type === 'entity.too.large') {
+      return send(res, 413, {
+        code: HttpCode.REQUEST_ERR,
+        message: `request body larger than push.maxBodyBytes (${config.push.maxBodyBytes} bytes)`,
+      });
+    }
+    if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
+      return send(res, e.status, { code: HttpCode.REQUEST_ERR, message: e.message ?? 'bad request' });
+    }
+    logger.error({ err }, 'unexpected error in HTTP handler');
+    send(res, 500, { code: HttpCode.SERVER_ERR, message: (err as Error)?.message ?? 'internal error' });
+  });
+  return app;
+}
