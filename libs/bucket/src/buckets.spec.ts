@@ -487,6 +487,26 @@ describe('Buckets', () => {
     });
   });
 
+  describe('Bucket and Room views', () => {
+    it("exposes a bucket's rooms with local and cluster-wide counts", () => {
+      const { buckets, open } = setup();
+      const [k1, k2] = keysInSameBucket(4);
+      const a = open(k1, { room: 'R' });
+      const b = open(k2, { room: 'R' });
+      const bucket = buckets.bucket(k1);
+      const room = bucket.room('R')!;
+      expect([...room.members()]).toEqual([a.ch, b.ch]);
+      expect([...bucket.roomList()]).toEqual([room]);
+      expect([...bucket.channelList()]).toEqual([a.ch, b.ch]);
+      expect(room.online).toBe(2);
+      expect(room.onlineNum()).toBe(2);
+      buckets.setAllOnline({ R: 9 });
+      expect(room.allOnline).toBe(9);
+      expect(room.onlineNum()).toBe(9);
+      expect(bucket.stats()).toEqual({ channels: 2, ips: 0, rooms: 1 });
+    });
+  });
+
   describe('admin', () => {
     it('finds channels by mid and kicks by key and mid with a KICKED notice', () => {
       const { buckets, open } = setup();
