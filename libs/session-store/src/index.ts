@@ -10,7 +10,9 @@ export {
   sessionTtlSecSchema,
 } from './options.js';
 export { MemorySessionStore } from './memory-session-store.js';
+export { RedisSessionStore } from './redis-session-store.js';
 
 export type { SessionStore, ServerOnline } from './session-store.js';
 export type { RedisSessionStoreConfig, SessionStoreLogger } from './options.js';
 export type { MemorySessionStoreOptions } from './memory-session-store.js';
+export type { RedisSessionStoreClient, RedisSessionStoreOptions } from './redis-session-store.js';

@@ -63,7 +63,7 @@ export const redisSessionStoreOptionsSchema = z
       .transform((v) => (typeof v === 'string' ? v.split(',') : v).map((s) => s.trim()).filter((s) => s !== ''))
       .pipe(z.array(hostPort).min(1, 'expected at least one host:port'))
       .optional(),
-    /** Password for every cluster node (for `url`, put it in the URL). */
+    /** Redis password (AUTH), for every cluster node too; with `url` it may sit in the URL instead. */
     password: z.string().optional(),
     /** TTL of every mapping and online report, seconds (default 1800). */
     sessionTtlSec: sessionTtlSecSchema,
