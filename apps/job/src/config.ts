@@ -53,17 +53,16 @@ export function parseDurationMs(text: string): number | undefined {
 /** A duration in ms: a non-negative number of ms, or a Go duration string. */
 const duration = (def: number) =>
   z
-    .union([
-      z.number().nonnegative(),
-      z.string().transform((s, ctx) => {
-        const ms = parseDurationMs(s);
-        if (ms === undefined) {
-          ctx.addIssue({ code: 'custom', message: `not a duration: "${s}" (use e.g. "1s", "200ms")` });
-          return z.NEVER;
-        }
-        return ms;
-      }),
-    ])
+    .union([z.number().nonnegative(), z.string()])
+    .transform((v, ctx) => {
+      if (typeof v === 'number') return v;
+      const ms = parseDurationMs(v);
+      if (ms === undefined) {
+        ctx.addIssue({ code: 'custom', message: `not a duration: "${v}" (use e.g. "1s", "200ms")` });
+        return z.NEVER;
+      }
+      return ms;
+    })
     .default(def);
 
 const cometEntry = z
