@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DisconnectCode } from '@goim/protocol';
-import { BucketError, Buckets, DEFAULT_BUCKET_COUNT, VERSION, bucketIndex } from './index.js';
+import { BucketError, Buckets, DEFAULT_BUCKET_COUNT, version, bucketIndex } from './index.js';
 import type { BucketsOptions, Channel } from './index.js';
 import { RecordingSink } from './testing/index.js';
 
@@ -50,7 +50,7 @@ const code = (fn: () => unknown): string | undefined => {
 describe('Buckets', () => {
   it('exports the package.json version', () => {
     const pkg = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string };
-    expect(VERSION).toBe(pkg.version);
+    expect(version).toBe(pkg.version);
   });
 
   describe('options', () => {

@@ -24,7 +24,7 @@ export { Bucket } from './bucket.js';
 export { Buckets } from './buckets.js';
 export { FlushScheduler } from './flush-scheduler.js';
 export { TimerWheel } from './timer-wheel.js';
-export { VERSION } from './version.js';
+export { version } from './version.js';
 export type { Outbound, Sink, BucketLogger, PushCounts, BucketStats, BucketCounters, ChannelInit } from './types.js';
 export type { ChannelContext } from './channel.js';
 export type { BucketsOptions } from './buckets.js';

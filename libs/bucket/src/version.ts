@@ -1,2 +1,2 @@
 /** Version of @goim/bucket (kept equal to package.json; a spec checks it). */
-export const VERSION = '0.1.0';
+export const version = '0.1.0';
