@@ -31,12 +31,25 @@ const EMPTY = new Uint8Array(0);
 
 /** Writes a header for a body of `bodyLength` bytes into `target` at `offset`. */
 export function writeHeader(target: Uint8Array, offset: number, h: FrameHeader, bodyLength: number): void {
-  const view = new DataView(target.buffer, target.byteOffset + offset, HEADER_SIZE);
-  view.setInt32(0, HEADER_SIZE + bodyLength);
-  view.setInt16(4, HEADER_SIZE);
-  view.setInt16(6, h.ver);
-  view.setInt32(8, h.op);
-  view.setInt32(12, h.seq);
+  // Byte stores instead of a DataView: no allocation per header (this runs once per push).
+  const packLen = HEADER_SIZE + bodyLength;
+  const { ver, op, seq } = h;
+  target[offset] = packLen >>> 24;
+  target[offset + 1] = packLen >>> 16;
+  target[offset + 2] = packLen >>> 8;
+  target[offset + 3] = packLen;
+  target[offset + 4] = 0;
+  target[offset + 5] = HEADER_SIZE;
+  target[offset + 6] = ver >>> 8;
+  target[offset + 7] = ver;
+  target[offset + 8] = op >>> 24;
+  target[offset + 9] = op >>> 16;
+  target[offset + 10] = op >>> 8;
+  target[offset + 11] = op;
+  target[offset + 12] = seq >>> 24;
+  target[offset + 13] = seq >>> 16;
+  target[offset + 14] = seq >>> 8;
+  target[offset + 15] = seq;
 }
 
 /** A new 16-byte header for a body of `bodyLength` bytes (write it, then the body, without concatenating). */
