@@ -161,6 +161,9 @@ export async function startKafka(opts: StartKafkaOptions = {}): Promise<StartedK
         try {
           await admin.connect();
           await admin.listTopics();
+          // Asking for a group makes the broker create __consumer_offsets now, so the
+          // first consumer group of a test joins without coordinator-not-available retries.
+          await admin.describeGroups(['goim-test-services-warmup']);
           return true;
         } finally {
           await admin.disconnect().catch(() => undefined);

@@ -15,6 +15,19 @@ const STARTERS: Record<ServiceName, () => Promise<StartedService>> = {
   kafka: () => startKafka(),
 };
 
+/**
+ * Starts one service, once more if it exited during start-up: a port picked as free can be
+ * taken by another process before the server binds it.
+ */
+async function startWithRetry(name: ServiceName): Promise<StartedService> {
+  try {
+    return await STARTERS[name]();
+  } catch (err) {
+    if (err instanceof TestServiceError && err.code === 'GOIM_ERR_TESTSVC_EXITED') return STARTERS[name]();
+    throw err;
+  }
+}
+
 export interface StartedServices {
   /** Variables of every service that started (GOIM_TEST_*). */
   readonly env: Record<string, string>;
@@ -40,7 +53,7 @@ export function parseServiceNames(args: readonly string[]): ServiceName[] {
  * unless `allowPartial` (then the failures are reported and the rest keep running).
  */
 export async function startServices(names: readonly ServiceName[], opts: { allowPartial?: boolean } = {}): Promise<StartedServices> {
-  const results = await Promise.allSettled(names.map((n) => STARTERS[n]()));
+  const results = await Promise.allSettled(names.map((n) => startWithRetry(n)));
   const started: StartedService[] = [];
   const failures: { name: ServiceName; error: Error }[] = [];
   results.forEach((r, i) => {
