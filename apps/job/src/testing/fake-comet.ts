@@ -33,6 +33,8 @@ export interface FakeComet {
   roomBatches: BroadcastRoomReq[];
   /** Requests whose msgID was already seen (dropped as duplicates, as a comet does). */
   duplicates: number;
+  /** Calls answered with an injected failure. */
+  failed: number;
   /** Inner frames of accepted, non-duplicate requests, per key / room / 'broadcast'. */
   frames: Map<string, ReceivedFrame[]>;
   /** The next `n` calls of `method` fail with `code` before being recorded. */
@@ -56,6 +58,7 @@ export async function startFakeComet(hostname: string): Promise<FakeComet> {
     broadcasts: [] as BroadcastReq[],
     roomBatches: [] as BroadcastRoomReq[],
     duplicates: 0,
+    failed: 0,
     frames: new Map<string, ReceivedFrame[]>(),
     delayMs: 0,
     failNext(method: CometMethod, n: number, code: RpcStatus) {
@@ -69,6 +72,7 @@ export async function startFakeComet(hostname: string): Promise<FakeComet> {
     const f = failures[method];
     if (f.n > 0) {
       f.n--;
+      fc.failed++;
       throw new RpcError(f.code, `injected ${method} failure`);
     }
     if (msgID && seen.has(msgID)) {
