@@ -3,6 +3,7 @@
  * Static from config for now; a discovery Registry watch can feed the same interface later
  * (call `replace()` with each snapshot).
  */
+import type { Instance, Registry, Watch } from '@goim/discovery-client';
 import { createCometClient, type CometService } from '@goim/protocol/rpc';
 import { grpcTarget } from './config.js';
 
@@ -130,4 +131,28 @@ export class MemoryCometDirectory implements CometDirectory {
   private emit(): void {
     for (const l of [...this.listeners]) l();
   }
+}
+
+/**
+ * The gRPC address of a discovery instance: its first `grpc://` entry (goim registers comets
+ * as `grpc://ip:3109`), or undefined when it has none.
+ */
+export function instanceGrpcAddr(instance: Instance): string | undefined {
+  return instance.addrs.find((a) => a.startsWith('grpc://'));
+}
+
+/**
+ * Keeps `dir` equal to the registry's live instances of `appid` (default `goim.comet`):
+ * every snapshot replaces the directory's content, keeping the clients of unchanged comets.
+ * Instances of every zone are kept; the job filters by zone itself when `job.zoneOnly` is set.
+ */
+export function followRegistry(dir: MemoryCometDirectory, registry: Registry, appid = 'goim.comet'): Promise<Watch> {
+  return registry.watch(appid, (snapshot) => {
+    const list: CometAddress[] = [];
+    for (const ins of snapshot.instances) {
+      const addr = instanceGrpcAddr(ins);
+      if (addr) list.push({ hostname: ins.hostname, zone: ins.zone, addr });
+    }
+    dir.replaceAddresses(list);
+  });
 }

@@ -24,7 +24,7 @@ export {
   DEFAULT_KAFKA_TOPIC,
   DEFAULT_KAFKA_GROUP,
 } from './config.js';
-export { MemoryCometDirectory } from './comet-directory.js';
+export { MemoryCometDirectory, followRegistry, instanceGrpcAddr } from './comet-directory.js';
 export { RoomBatcher, roomBatchId } from './room-batcher.js';
 export { CometLanes, withRetry, backoffMs, isPermanent, CometGoneError } from './delivery.js';
 export { listenJobHttp } from './http.js';
