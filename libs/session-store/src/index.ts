@@ -1,3 +1,4 @@
+export { version } from './version.js';
 export { SessionStoreError, SessionStoreErrorCode } from './errors.js';
 export {
   DEFAULT_REDIS_COMMAND_TIMEOUT_MS,
