@@ -6,15 +6,11 @@
 import { readFileSync } from 'node:fs';
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo, Server as NetServer } from 'node:net';
-import { Server as GrpcServer, ServerCredentials } from '@grpc/grpc-js';
 import { Buckets, TimerWheel, type Channel } from '@goim/bucket';
 import { DisconnectCode, Op, encodeFrame, type DisconnectNotice } from '@goim/protocol';
 import {
-  CometServiceDefinition,
-  DEFAULT_GRPC_SERVER_OPTIONS,
   RpcError,
   RpcStatus,
-  cometGrpcHandlers,
   type CometService,
   type LogicService,
   type Proto,
@@ -23,6 +19,7 @@ import { parseBind, type CometConfig } from './config.js';
 import type { Connection, ConnectionContext } from './connection.js';
 import { RecentIds } from './dedupe.js';
 import { CometError, CometErrorCode } from './errors.js';
+import { startCometGrpcServer, type CometGrpcServer } from './grpc-server.js';
 import { createAdminServer } from './http-admin.js';
 import type { Logger } from './logger.js';
 import { createCometMetrics, type CometMetrics } from './metrics.js';
@@ -90,10 +87,6 @@ const SHUTDOWN_NOTICE: DisconnectNotice = Object.freeze({ code: DisconnectCode.S
 export function rawBodyOf(proto: Proto): Uint8Array {
   if (proto.op === Op.Raw) return proto.body;
   return encodeFrame({ ver: proto.ver, op: proto.op, seq: proto.seq, body: proto.body });
-}
-
-function hostOf(bind: { host: string | undefined }): string {
-  return bind.host ?? '0.0.0.0';
 }
 
 /** Builds a comet from a resolved config (see `resolveCometConfig`). Nothing listens until `listen()`. */
@@ -282,7 +275,7 @@ export function createComet(config: CometConfig, deps: CometDeps): Comet {
 
   // ---- listeners --------------------------------------------------------------------------
   const netServers: { kind: 'tcp' | 'ws' | 'wss'; server: NetServer | HttpServer }[] = [];
-  let grpc: GrpcServer | undefined;
+  let grpc: CometGrpcServer | undefined;
   let admin: HttpServer | undefined;
   let state: 'new' | 'listening' | 'closing' | 'closed' = 'new';
   let closing: Promise<void> | undefined;
@@ -330,15 +323,8 @@ export function createComet(config: CometConfig, deps: CometDeps): Comet {
       }
     }
     if (config.rpcServer.addr) {
-      const b = parseBind(config.rpcServer.addr);
-      grpc = new GrpcServer(DEFAULT_GRPC_SERVER_OPTIONS);
-      grpc.addService(CometServiceDefinition, cometGrpcHandlers(service));
-      const g = grpc;
-      const bindHost = b.host && b.host.includes(':') ? `[${b.host}]` : hostOf(b);
-      const port = await new Promise<number>((resolve, reject) =>
-        g.bindAsync(`${bindHost}:${b.port}`, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
-      );
-      out.grpc = { host: hostOf(b), port };
+      grpc = await startCometGrpcServer(service, config.rpcServer.addr);
+      out.grpc = { host: grpc.host, port: grpc.port };
     }
     if (config.admin.addr) {
       admin = createAdminServer({ registry: metrics.registry, ready: () => state === 'listening' });
@@ -378,20 +364,7 @@ export function createComet(config: CometConfig, deps: CometDeps): Comet {
     // Logic Disconnect calls (one per connection) have their own RPC deadline.
     await Promise.all([...pendingLogic]);
     await Promise.all([...broadcasts]);
-    if (grpc) {
-      const g = grpc;
-      await new Promise<void>((resolve) => {
-        const force = setTimeout(() => {
-          g.forceShutdown();
-          resolve();
-        }, 2_000);
-        force.unref();
-        g.tryShutdown(() => {
-          clearTimeout(force);
-          resolve();
-        });
-      });
-    }
+    if (grpc) await grpc.close();
     if (admin) await closeServer(admin);
     if (writeTimer) clearInterval(writeTimer);
     wheel.close();

@@ -143,3 +143,36 @@ describe('comet slow consumers', () => {
     }
   });
 });
+
+describe('comet paced broadcast', () => {
+  it('returns at once and sleeps floor(bucketChannels / speed) s after each bucket (goim §2.8)', async () => {
+    const sleeps: number[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const t = await startComet({ bucket: { size: 2 } }, {
+      sleep: (ms) => {
+        sleeps.push(ms);
+        return gate;
+      },
+    });
+    try {
+      const clients: FrameClient[] = [];
+      for (let i = 0; i < 6; i++) {
+        const c = await FrameClient.connect('tcp', t.addrs);
+        await c.auth({ mid: i, key: `pb-${i}`, accepts: [1000] });
+        clients.push(c);
+      }
+      const first = t.comet.buckets.buckets[0]!.channelCount;
+      await t.comet.service.broadcast({ protoOp: 1000, proto: rawProto(encodeRawBatch([{ op: 1000, body: Buffer.from('p') }])), speed: 1, msgID: '' });
+      // Returned while the second bucket still waits: only bucket 0's members got it.
+      expect(sleeps).toEqual(first > 0 ? [first * 1000] : []);
+      const inFirst = clients.filter((_, i) => t.comet.buckets.bucket(`pb-${i}`) === t.comet.buckets.buckets[0]);
+      for (const c of inFirst) await c.pushes(1);
+      release();
+      for (const c of clients.filter((c) => !inFirst.includes(c))) await c.pushes(1);
+      for (const c of clients) c.destroy();
+    } finally {
+      await t.close();
+    }
+  });
+});
