@@ -441,10 +441,19 @@ describe('Buckets', () => {
       }
     });
 
-    it('rejects a bad speed synchronously', () => {
+    it('does not pace a negative speed (goim paces only speed > 0)', async () => {
+      const sleep = jest.fn(() => Promise.resolve());
+      const { buckets, open } = setup({ sleep });
+      for (const k of keysInDistinctBuckets(4, 4)) open(k, { accepts: [1] });
+      await expect(buckets.broadcast(1, body('x'), -5)).resolves.toMatchObject({ delivered: 4 });
+      expect(sleep).not.toHaveBeenCalled();
+    });
+
+    it('rejects a non-integer speed, op or body synchronously', () => {
       const { buckets } = setup();
-      expect(code(() => buckets.broadcast(1, body('x'), -1))).toBe('GOIM_ERR_BUCKET_INVALID_ARGUMENT');
       expect(code(() => buckets.broadcast(1, body('x'), 0.5))).toBe('GOIM_ERR_BUCKET_INVALID_ARGUMENT');
+      expect(code(() => buckets.broadcast(Number.NaN, body('x')))).toBe('GOIM_ERR_BUCKET_INVALID_ARGUMENT');
+      expect(code(() => buckets.broadcast(1, [1] as never))).toBe('GOIM_ERR_BUCKET_INVALID_ARGUMENT');
     });
   });
 

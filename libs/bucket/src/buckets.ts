@@ -165,18 +165,17 @@ export class Buckets implements ChannelContext, BucketOwner {
   /**
    * Broadcast to every channel whose watch set holds `op`. With `speed > 0`, paced like goim:
    * after each bucket (but the last) wait `floor(bucketChannelCount / speed)` seconds.
-   * Resolves when every bucket has been pushed to.
-   * @throws BucketError INVALID_ARGUMENT on a bad op, body or speed (synchronously)
+   * `speed ≤ 0` means no pacing. Resolves when every bucket has been pushed to.
+   * @throws BucketError INVALID_ARGUMENT on a bad op, body or non-integer speed (synchronously)
    */
   broadcast(op: number, rawBody: Uint8Array, speed = 0): Promise<PushCounts> {
     checkOp('broadcast', op);
     checkBody('broadcast', rawBody);
-    if (!Number.isInteger(speed) || speed < 0) {
-      throw new BucketError(BucketErrorCode.INVALID_ARGUMENT, 'broadcast: `speed` must be an integer ≥ 0');
-    }
+    if (!Number.isInteger(speed)) throw new BucketError(BucketErrorCode.INVALID_ARGUMENT, 'broadcast: `speed` must be an integer');
     const item: Outbound = { raw: true, bytes: rawBody };
     const counts = newCounts();
-    if (speed === 0) {
+    // goim compatibility: only speed > 0 paces; 0 or a negative int32 from a job means "no pacing".
+    if (speed <= 0) {
       for (const b of this.buckets) b._broadcast(op, item, counts);
       return Promise.resolve(counts);
     }
