@@ -8,7 +8,8 @@
  *   (at most `maxPackLen` bytes).
  * - A frame that lies wholly inside one chunk is returned as a view into that chunk (no
  *   copy): callers must not reuse a chunk's memory while they still hold its frames (Node
- *   sockets hand out a fresh Buffer per read, so comet can simply keep them).
+ *   sockets hand out a fresh Buffer per read, so comet can simply keep them). A view keeps
+ *   its whole chunk alive: copy (`body.slice()`) a body you hold on to for long.
  * - After a {@link ProtocolError} (or an error thrown by the frame callback) the decoder is
  *   failed: every later call throws the same error until {@link FrameStreamDecoder.reset}.
  *   Frames before the bad header in the same chunk have already been delivered to the
