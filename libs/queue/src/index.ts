@@ -20,6 +20,8 @@ export {
 } from './options.js';
 export { fnv1a32, keyPartition } from './partitioner.js';
 export { MemoryPushQueue } from './memory-push-queue.js';
+export { RedisStreamsPushQueue, DEFAULT_BACKLOG_CHECK_MS } from './redis-streams-push-queue.js';
 export type { PushQueue, PushQueueProducer, PushQueueConsumer, PushDelivery, PushHandler } from './push-queue.js';
 export type { MemoryPushQueueOptions } from './memory-push-queue.js';
+export type { RedisStreamsPushQueueOptions } from './redis-streams-push-queue.js';
 export type { QueueLogger } from './logger.js';
