@@ -174,6 +174,25 @@ for (const v of variants) {
       await raw.del(`key_${k2}`);
     });
 
+    it('keeps the newer session when two logic processes race a same-key reconnect (two connections)', async () => {
+      const logicB = new RedisSessionStore(v.options()); // comet B's Connect goes through another logic
+      try {
+        const cases = Array.from({ length: 300 }, (_, i) => ({ mid: i % 3 === 0 ? 0 : newMid(), key: `${prefix}race-${i}` }));
+        await Promise.all(cases.map(({ mid, key }) => store.addMapping(mid, key, 'comet-a')));
+        // A's stale disconnects and B's reconnects all in flight at once, on different sockets
+        const deleted = await Promise.all(
+          cases.flatMap(({ mid, key }) => [store.delMapping(mid, key, 'comet-a'), logicB.addMapping(mid, key, 'comet-b').then(() => false)]),
+        );
+        expect(deleted.length).toBe(600);
+        for (const { mid, key } of cases) {
+          expect(await raw.get(`key_${key}`)).toBe('comet-b');
+          if (mid > 0) expect(await raw.hget(`mid_${mid}`, key)).toBe('comet-b');
+        }
+      } finally {
+        await logicB.close();
+      }
+    });
+
     it('deletes ol_<server> on delServerOnline', async () => {
       const server = `${prefix}comet`;
       await store.addServerOnline({ server, roomCount: { 'live://1': 1 }, updated: 1 });
