@@ -210,6 +210,18 @@ describe('Channel', () => {
       expect(buckets.get('k')).toBeUndefined();
     });
 
+    it('still closes the sink when writing the pending output on close throws', () => {
+      const { open, buckets } = setup();
+      const { ch, sink } = open('k');
+      sink.flush = () => {
+        throw new Error('EPIPE');
+      };
+      ch.pushRaw(bytes(1));
+      ch.close();
+      expect(sink.closeCalls).toBe(1);
+      expect(buckets.counters.sinkErrors).toBe(1);
+    });
+
     it('survives a sink whose close throws', () => {
       const { open, buckets } = setup();
       const { ch, sink } = open('k');
