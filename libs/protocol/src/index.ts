@@ -32,9 +32,14 @@ export {
 } from './bodies.js';
 export { DisconnectCode, shouldReconnect, encodeDisconnectBody, decodeDisconnectBody } from './disconnect.js';
 
+export { GoimClient } from './client/goim-client.js';
+export { webSocketTransport } from './client/transport.js';
+
 export type { OpName, KnownOp } from './ops.js';
 export type { Frame, FrameHeader } from './frame.js';
 export type { FrameStreamDecoderOptions, FrameCallback } from './stream-decoder.js';
 export type { RawBatchItem } from './raw-batch.js';
 export type { AuthToken, AuthReplyBody } from './bodies.js';
 export type { DisconnectNotice } from './disconnect.js';
+export type { GoimClientOptions, GoimClientEvents, GoimClientState, ClientMessage, ReconnectOptions } from './client/goim-client.js';
+export type { ClientTransport, TransportFactory, TransportHandlers, WebSocketLike, WebSocketConstructor } from './client/transport.js';
