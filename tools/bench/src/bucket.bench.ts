@@ -3,7 +3,7 @@
  * sink has been flushed, not until the push call returns), key push, broadcast and room
  * join/leave. Prints one table.
  *
- *   npx tsx --conditions=@goim/source tools/bench/src/bucket.bench.ts [members=10000]
+ *   npx tsx --conditions=@goim/source --expose-gc tools/bench/src/bucket.bench.ts [members=10000]
  */
 import { Buckets, cityHash32 } from '@goim/bucket';
 import type { Channel } from '@goim/bucket';
@@ -110,6 +110,23 @@ function benchJoinLeave(members: number): void {
   record(`close + del`, members, now() - t2, `stats after: ${JSON.stringify(buckets.stats())}`);
 }
 
+/** Heap bytes per registered channel (one room, two accepts, null sink, nothing queued). */
+function benchMemory(members: number): void {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  const before = process.memoryUsage().heapUsed;
+  const { buckets } = roomSetup(members, [1000, 1001]);
+  gc?.();
+  const perChannel = (process.memoryUsage().heapUsed - before) / members;
+  rows.push({
+    scenario: `heap per idle channel (incl. its NullSink, key and ip strings)`,
+    ops: members,
+    ms: 0,
+    rate: `${Math.round(perChannel)} B`,
+    note: gc ? `after gc; ${buckets.stats().channels} channels` : 'run with --expose-gc for a stable figure',
+  });
+}
+
 async function main(): Promise<void> {
   const members = Number(process.argv[2] ?? 10_000);
   if (!Number.isInteger(members) || members < 1) throw new TypeError('members must be a positive integer');
@@ -117,6 +134,7 @@ async function main(): Promise<void> {
   await benchFanOut(members);
   await benchKeyPush(members);
   benchJoinLeave(members);
+  benchMemory(members);
   console.log(`@goim/bucket micro benchmark — node ${process.version}, ${members} members`);
   console.table(rows);
 }
