@@ -214,6 +214,28 @@ for (const v of variants) {
   });
 }
 
+describe('RedisSessionStore after a dropped connection', () => {
+  it('reconnects by itself and serves the next calls', async () => {
+    const url = requireService('GOIM_TEST_REDIS_URL');
+    const client = new Redis(url);
+    const admin = new Redis(url);
+    const store = new RedisSessionStore({ client });
+    try {
+      const key = `${uniquePrefix('drop')}k`;
+      await store.addMapping(0, key, 'comet-1');
+      const id = (await client.client('ID')) as number;
+      expect(await admin.client('KILL', 'ID', String(id))).toBe(1);
+      expect(await store.serversByKeys([key])).toEqual(['comet-1']);
+      expect(await client.client('ID')).not.toBe(id);
+      expect(await store.delMapping(0, key, 'comet-1')).toBe(true);
+    } finally {
+      await store.close();
+      await client.quit();
+      await admin.quit();
+    }
+  });
+});
+
 describe('RedisSessionStore options and outages', () => {
   it('rejects conflicting or missing addresses with GOIM_ERR_SESSION_STORE_INVALID_OPTIONS', () => {
     const invalid = expect.objectContaining({ code: SessionStoreErrorCode.INVALID_OPTIONS });

@@ -71,7 +71,7 @@ const olShard = (room: string): number => cityHash32(room) % OL_SHARDS;
  * Outages: ioredis reconnects with backoff in the background; while Redis is down calls reject
  * with `GOIM_ERR_SESSION_STORE_BACKEND` (after `maxRetriesPerRequest` reconnects, or at the
  * latest after `connectTimeoutMs + commandTimeoutMs` for a client the store created) instead of
- * queueing without bound. Connection errors never throw out of the client; with a `logger`
+ * queueing without bound; an owned Cluster sends nothing after a call's deadline. Connection errors never throw out of the client; with a `logger`
  * the store logs the first failure (`warn`) and the recovery (`info`), not every retry.
  */
 export class RedisSessionStore implements SessionStore {
@@ -82,6 +82,8 @@ export class RedisSessionStore implements SessionStore {
   private readonly ttl: number;
   private readonly deadlineMs: number;
   private readonly logger: SessionStoreLogger | undefined;
+  private readonly gateOnReady: boolean;
+  private readyWaiter: Promise<void> | undefined;
   private closed = false;
   private closing: Promise<void> | undefined;
 
@@ -117,6 +119,7 @@ export class RedisSessionStore implements SessionStore {
       this.watchHealth();
     }
     this.isCluster = this.client instanceof Cluster;
+    this.gateOnReady = this.owned && this.isCluster && this.deadlineMs > 0;
     // defineCommand sends EVALSHA and falls back to EVAL on NOSCRIPT (a restarted or new node).
     const c = this.client as RedisSessionStoreClient & Partial<ScriptCommands>;
     if (typeof c[DEL_KEY_CMD] !== 'function') c.defineCommand(DEL_KEY_CMD, { numberOfKeys: 1, lua: DEL_KEY_IF_SERVER });
@@ -257,11 +260,23 @@ export class RedisSessionStore implements SessionStore {
   /** Runs one backend operation: errors become SessionStoreError (BACKEND) with the cause. */
   private async call<T>(op: string, run: () => Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
+    let expired = false;
     try {
-      const work = run();
+      // An owned Cluster queues nothing while it is down (see createClient): wait for it to be
+      // ready instead, and never send once this call's deadline has passed.
+      const work =
+        this.gateOnReady && this.client.status !== 'ready'
+          ? this.whenReady().then(() => {
+              if (expired) throw new Error('cluster became ready after the deadline');
+              return run();
+            })
+          : run();
       if (this.deadlineMs === 0) return await work;
       const deadline = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no reply within ${this.deadlineMs} ms`)), this.deadlineMs);
+        timer = setTimeout(() => {
+          expired = true;
+          reject(new Error(`no reply within ${this.deadlineMs} ms (redis ${this.client.status})`));
+        }, this.deadlineMs);
       });
       work.catch(() => undefined); // a late failure after the deadline is already reported
       return await Promise.race([work, deadline]);
@@ -272,6 +287,17 @@ export class RedisSessionStore implements SessionStore {
     } finally {
       if (timer) clearTimeout(timer);
     }
+  }
+
+  /** Resolves on the client's next 'ready'; one shared listener however many calls wait. */
+  private whenReady(): Promise<void> {
+    this.readyWaiter ??= new Promise<void>((resolve) => {
+      this.client.once('ready', () => {
+        this.readyWaiter = undefined;
+        resolve();
+      });
+    });
+    return this.readyWaiter;
   }
 
   /** Logs transitions only (first error, recovery), never every reconnect attempt. */
@@ -316,6 +342,10 @@ function createClient(config: RedisSessionStoreConfig): RedisSessionStoreClient 
   return new Cluster(nodes, {
     // groups concurrent commands into one write per node: what makes per-key GETs pipelined
     enableAutoPipelining: true,
+    // A Cluster's offline queue has no bound and no retry limit: during an outage it would
+    // hold every command and replay stale writes on recovery. The store waits for 'ready'
+    // under each call's deadline instead (RedisSessionStore.call).
+    enableOfflineQueue: config.commandTimeoutMs === 0,
     redisOptions: common,
   });
 }
