@@ -100,6 +100,8 @@ export function createComet(config: CometConfig, deps: CometDeps): Comet {
     ...(logger ? { logger: logger.child({ component: 'bucket' }) } : {}),
     ...(deps.sleep ? { sleep: deps.sleep } : {}),
   });
+  let state: 'new' | 'listening' | 'closing' | 'closed' = 'new';
+  let closing: Promise<void> | undefined;
   const live = new Set<Connection>();
   const socketsByTransport: Record<string, number> = { tcp: 0, ws: 0, wss: 0 };
   const metrics = createCometMetrics({
@@ -156,7 +158,13 @@ export function createComet(config: CometConfig, deps: CometDeps): Comet {
     host,
     logic,
     buckets,
-    deadlines: wheel,
+    // After close() the wheel is gone; late closes (an in-process kick) just skip the grace timer.
+    deadlines: {
+      add: (conn, ms) => {
+        if (state !== 'closed') wheel.add(conn, ms);
+      },
+      remove: (conn) => wheel.remove(conn),
+    },
     metrics,
     logger: logger?.child({ component: 'connection' }),
     handshakeTimeoutMs: config.protocol.handshakeTimeout,
@@ -182,6 +190,10 @@ export function createComet(config: CometConfig, deps: CometDeps): Comet {
         writeTimer = setInterval(checkWrites, Math.max(10, Math.min(config.protocol.timerResolution, writeTimeoutMs)));
         writeTimer.unref();
       }
+    },
+    receiveFailed(err) {
+      metrics.logicErrors.inc({ method: 'receive' });
+      logger?.debug({ err }, 'logic receive failed');
     },
     disconnectFromLogic(mid, key) {
       track(
@@ -277,8 +289,6 @@ export function createComet(config: CometConfig, deps: CometDeps): Comet {
   const netServers: { kind: 'tcp' | 'ws' | 'wss'; server: NetServer | HttpServer }[] = [];
   let grpc: CometGrpcServer | undefined;
   let admin: HttpServer | undefined;
-  let state: 'new' | 'listening' | 'closing' | 'closed' = 'new';
-  let closing: Promise<void> | undefined;
 
   const listenOn = (server: NetServer, bind: string): Promise<BoundAddress> => {
     const b = parseBind(bind);

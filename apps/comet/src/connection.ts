@@ -66,6 +66,8 @@ export interface ConnectionContext {
   untrack(conn: Connection): void;
   /** Watches a connection whose transport holds unsent bytes (write deadline). */
   watchWrite(conn: Connection): void;
+  /** Counts a failed logic Receive (one shared handler, not a closure per connection). */
+  readonly receiveFailed: (err: unknown) => void;
   /** Tells logic a session ended; tracked so shutdown can wait for it. */
   disconnectFromLogic(mid: number, key: string): void;
 }
@@ -227,16 +229,11 @@ export abstract class Connection implements Sink {
         // Any other op (4, a second 7, business ops): forwarded to logic, echoed with an empty body.
         this.ctx.logic
           .receive({ mid: ch.mid, proto: { ver: f.ver, op: f.op, seq: f.seq, body: Buffer.from(f.body) } })
-          .catch(this.onReceiveError);
+          .catch(this.ctx.receiveFailed);
         ch.reply(echo(f, f.op, EMPTY));
       }
     }
   }
-
-  private readonly onReceiveError = (err: unknown): void => {
-    this.ctx.metrics.logicErrors.inc({ method: 'receive' });
-    this.ctx.logger?.debug({ err }, 'logic receive failed');
-  };
 
   // goim: a failed room change is only logged; the echo is sent regardless (spec §1.3).
   private roomOp(fn: () => void): void {
