@@ -94,7 +94,8 @@ export class RedisSessionStore implements SessionStore {
     this.logger = options.logger;
     if (options.client !== undefined) {
       const { client, logger: _logger, ...rest } = options;
-      if (!(client instanceof Redis) && !(client instanceof Cluster)) {
+      // duck-typed, so a client from another copy of ioredis in node_modules works too
+      if (!isIoredisClient(client)) {
         throw invalidOptions('`client` must be an ioredis Redis or Cluster');
       }
       const extra = Object.keys(rest).filter((k) => k !== 'sessionTtlSec');
@@ -118,7 +119,7 @@ export class RedisSessionStore implements SessionStore {
       this.deadlineMs = config.commandTimeoutMs > 0 ? config.connectTimeoutMs + config.commandTimeoutMs : 0;
       this.watchHealth();
     }
-    this.isCluster = this.client instanceof Cluster;
+    this.isCluster = this.client.isCluster;
     this.gateOnReady = this.owned && this.isCluster && this.deadlineMs > 0;
     // defineCommand sends EVALSHA and falls back to EVAL on NOSCRIPT (a restarted or new node).
     const c = this.client as RedisSessionStoreClient & Partial<ScriptCommands>;
@@ -214,7 +215,7 @@ export class RedisSessionStore implements SessionStore {
   async ping(): Promise<void> {
     this.open();
     await this.call('ping', async () => {
-      const masters = this.client instanceof Cluster ? this.client.nodes('master') : [];
+      const masters = this.client.isCluster ? (this.client as Cluster).nodes('master') : [];
       if (masters.length === 0) await this.client.ping();
       else await Promise.all(masters.map((n) => n.ping()));
     });
@@ -317,6 +318,12 @@ export class RedisSessionStore implements SessionStore {
 }
 
 type Group = (p: ChainableCommander) => ChainableCommander;
+
+function isIoredisClient(c: unknown): c is RedisSessionStoreClient {
+  if (typeof c !== 'object' || c === null) return false;
+  const o = c as Record<string, unknown>;
+  return typeof o['isCluster'] === 'boolean' && typeof o['pipeline'] === 'function' && typeof o['defineCommand'] === 'function';
+}
 
 function invalidOptions(message: string): SessionStoreError {
   return new SessionStoreError(SessionStoreErrorCode.INVALID_OPTIONS, `RedisSessionStore: ${message}`);
