@@ -135,8 +135,8 @@ export abstract class Connection implements Sink {
     protected readonly ctx: ConnectionContext,
     /** Remote IP without port. */
     readonly ip: string,
-    /** The HTTP Cookie header (WebSocket) or '' (TCP), passed to logic Connect. */
-    private readonly cookie: string,
+    /** The HTTP Cookie header (WebSocket) or '' (TCP), passed to logic Connect; dropped after auth. */
+    private cookie: string,
   ) {}
 
   /** Transport label for metrics. */
@@ -271,7 +271,9 @@ export abstract class Connection implements Sink {
     this.pauseReading(); // bounds what a client can pile up while logic answers
     let reply;
     try {
-      reply = await ctx.logic.connect({ server: ctx.host, cookie: this.cookie, token: Buffer.from(f.body) });
+      const cookie = this.cookie;
+      this.cookie = ''; // browsers send large cookies; don't keep them for the connection's life
+      reply = await ctx.logic.connect({ server: ctx.host, cookie, token: Buffer.from(f.body) });
     } catch (err) {
       if (this.state !== STATE_AUTHENTICATING) return;
       const notice = authErrorNotice(err);

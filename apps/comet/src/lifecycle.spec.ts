@@ -21,10 +21,10 @@ describe.each<Transport>(['tcp', 'ws'])('comet lifecycle over %s', (transport) =
 
   it('re-arms the idle timeout to logic heartbeat on each heartbeat and closes when they stop', async () => {
     t = await startComet();
-    t.logic.heartbeatNs = 200e6; // 200 ms
+    t.logic.heartbeatNs = 400e6; // 400 ms
     const c = await FrameClient.connect(transport, t.addrs);
     const reply = await c.auth({ mid: 3, key: 'idle' });
-    expect(JSON.parse(Buffer.from(reply.body).toString()).heartbeat).toBe(0.2);
+    expect(JSON.parse(Buffer.from(reply.body).toString()).heartbeat).toBe(0.4);
     for (let i = 0; i < 4; i++) {
       await new Promise((r) => setTimeout(r, 100));
       c.sendFrame({ op: Op.Heartbeat, seq: 10 + i });

@@ -109,6 +109,28 @@ describe.each<Transport>(['tcp', 'ws'])('comet over %s', (transport) => {
     });
   }
 
+  it('ignores a malformed op list in Sub but still echoes it', async () => {
+    const c = await open();
+    await c.auth({ mid: 1, key: 'subx', accepts: [1000] });
+    c.sendFrame({ op: Op.Sub, seq: 2, body: '2000,x' });
+    const r = await c.next();
+    expect([r.op, Buffer.from(r.body).toString()]).toEqual([Op.SubReply, '2000,x']);
+    expect(t.comet.buckets.get('subx')!.watchedOps()).toEqual([1000]);
+  });
+
+  it('forwards op 4 and a second op 7 to logic Receive and echoes them with an empty body', async () => {
+    const c = await open();
+    await c.auth({ mid: 11, key: 'rx' });
+    c.sendFrame({ op: Op.SendMsg, seq: 2, body: 'hello' });
+    c.sendFrame({ op: Op.Auth, seq: 3, body: '{"mid":12}' });
+    const a = await c.next();
+    const b = await c.next();
+    expect([a.op, a.seq, a.body.length, b.op, b.seq, b.body.length]).toEqual([Op.SendMsg, 2, 0, Op.Auth, 3, 0]);
+    await waitFor(() => t.logic.receives.length === 2, 'receives');
+    expect(t.logic.receives[0]).toEqual({ mid: 11, proto: { ver: 1, op: Op.SendMsg, seq: 2, body: Buffer.from('hello') } });
+    expect(t.logic.connects).toHaveLength(1);
+  });
+
   it('closes with op 6 AUTH_FAILED when logic rejects the token (goim closed silently)', async () => {
     t.logic.reject = () => new RpcError(RpcStatus.UNAUTHENTICATED, 'bad token');
     const c = await open();
@@ -277,6 +299,21 @@ describe('comet WebSocket path', () => {
       await c.auth({ mid: 1 });
       c.destroy();
       await expect(FrameClient.connect('ws', t.addrs, '/other')).rejects.toThrow();
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('parses a text message as a binary frame, like goim (no UTF-8 check)', async () => {
+    const t = await startComet();
+    try {
+      const c = await FrameClient.connect('ws', t.addrs);
+      await c.auth({ mid: 1 });
+      const ws = (c as unknown as { ws: import('ws').WebSocket }).ws;
+      ws.send(Buffer.from('0000001400100001000003e800000009ff00fffe', 'hex'), { binary: false });
+      const r = await c.next();
+      expect([r.op, r.seq]).toEqual([1000, 9]);
+      c.destroy();
     } finally {
       await t.close();
     }

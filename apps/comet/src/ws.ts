@@ -181,6 +181,8 @@ export function createWsServer(ctx: ConnectionContext, options: WsOptions): Http
     maxPayload: options.maxPayloadBytes,
     perMessageDeflate: false,
     clientTracking: false,
+    // goim parses text messages as binary frames; their bytes need not be UTF-8.
+    skipUTF8Validation: true,
   });
   const server = options.tls ? createHttpsServer(options.tls) : createHttpServer();
   server.on('request', (req, res) => {
