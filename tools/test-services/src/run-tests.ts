@@ -47,7 +47,9 @@ async function main(jestArgs: string[]): Promise<number> {
 
     const outFile = join(outDir, 'jest.json');
     const jestBin = join(root, 'node_modules', 'jest', 'bin', 'jest.js');
-    jest = spawn(process.execPath, [jestBin, '--json', `--outputFile=${outFile}`, ...jestArgs], { cwd: root, stdio: 'inherit', env: process.env });
+    // --forceExit: a spec that leaks a socket must not hang the run (and lose the summary);
+    // jest still names such leaks with --detectOpenHandles when asked.
+    jest = spawn(process.execPath, [jestBin, '--json', `--outputFile=${outFile}`, '--forceExit', ...jestArgs], { cwd: root, stdio: 'inherit', env: process.env });
     const code = await new Promise<number>((resolve) => {
       jest!.once('exit', (c, s) => resolve(c ?? (s ? 128 : 1)));
       jest!.once('error', (e) => {
