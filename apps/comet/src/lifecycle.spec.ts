@@ -113,6 +113,10 @@ describe('comet slow consumers', () => {
       }
       expect(t.comet.buckets.get('slow')).toBeUndefined();
       expect(t.comet.buckets.counters.overflowed).toBe(1);
+      // Reading again, the slow client finds the reason at the end of its stream.
+      (slow as unknown as { tcp: { resume(): void } }).tcp.resume();
+      await slow.waitClosed();
+      expect(slow.notices()).toEqual([{ code: DisconnectCode.SLOW_CONSUMER, reason: 'slow consumer: outbound buffer full', reconnect: true }]);
       await t.comet.service.pushMsg({ keys: ['slow', 'ok'], proto: rawProto(body), protoOp: 1000, msgID: '' });
       expect(await ok.pushes(1)).toHaveLength(1);
       expect(got).toBeGreaterThan(5);
