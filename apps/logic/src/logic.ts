@@ -46,6 +46,8 @@ export interface LogicDeps {
   newKey?: () => string;
   /** Region of a client IP for the balancer; default none (goim's stub). */
   locate?: (clientIP: string) => string;
+  /** Extra HTTP routes mounted before the 404 handler (standalone's demo page, admin). */
+  routes?: (app: express.Express) => void;
 }
 
 /** Listening addresses. */
@@ -127,6 +129,7 @@ export function createLogic(config: LogicConfig, deps: LogicDeps): Logic {
     logger: logger.child({ component: 'http' }),
     locate: deps.locate,
     isReady: () => state === 'listening',
+    ...(deps.routes ? { routes: deps.routes } : {}),
   });
 
   async function listen(): Promise<LogicAddresses> {

@@ -36,6 +36,8 @@ export interface HttpAppDeps {
   locate?: (clientIP: string) => string;
   /** False until listening and after close starts (readiness). */
   isReady: () => boolean;
+  /** Extra routes mounted before the 404 handler (apps/standalone's demo page, admin). */
+  routes?: (app: express.Express) => void;
 }
 
 type Envelope = { code: number; message: string; data?: unknown };
@@ -213,6 +215,8 @@ export function createHttpApp(deps: HttpAppDeps): express.Express {
       res.status(503).type('text/plain').send(`not ready: ${(err as Error).message}`);
     }
   });
+
+  deps.routes?.(app);
 
   // Unknown paths (and wrong methods) answer like gin: plain-text 404.
   app.use((_req, res) => {
