@@ -1,1 +1,22 @@
-export type { Instance, InstanceSnapshot, Registration, Registry, Watch } from './registry.js';
+export { version } from './version.js';
+export { RegistryError, RegistryErrorCode } from './errors.js';
+export {
+  DEFAULT_CALL_TIMEOUT_MS,
+  DEFAULT_ENV,
+  DEFAULT_ETCD_PREFIX,
+  DEFAULT_REDIS_POLL_INTERVAL_MS,
+  DEFAULT_REDIS_PREFIX,
+  DEFAULT_TTL_SEC,
+  etcdRegistryOptionsSchema,
+  instanceConfigSchema,
+  redisRegistryOptionsSchema,
+  registryConfigSchema,
+  staticRegistryOptionsSchema,
+} from './options.js';
+export { buildSnapshot, instanceAddr } from './instance.js';
+export { StaticRegistry } from './static-registry.js';
+
+export type { Instance, InstanceInput, InstanceSnapshot, Registration, Registry, SnapshotListener, Watch } from './registry.js';
+export type { InstanceConfig, RegistryConfig, RegistryConfigInput } from './options.js';
+export type { RegistryLogger } from './logger.js';
+export type { StaticRegistryOptions } from './static-registry.js';
