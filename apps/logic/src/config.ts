@@ -45,17 +45,15 @@ export function parseGoDuration(text: string): number | undefined {
 /** A duration in ms: a non-negative number of ms, or a Go duration string. */
 const duration = (def: number) =>
   z
-    .union([
-      z.number().nonnegative(),
-      z.string().transform((s, ctx) => {
-        const ms = parseGoDuration(s);
-        if (ms === undefined) {
-          ctx.addIssue({ code: 'custom', message: `not a duration: "${s}" (use e.g. "4m", "200ms")` });
-          return z.NEVER;
-        }
-        return ms;
-      }),
-    ])
+    .union([z.number(), z.string()])
+    .transform((v, ctx) => {
+      const ms = typeof v === 'number' ? (v >= 0 ? v : undefined) : parseGoDuration(v);
+      if (ms === undefined) {
+        ctx.addIssue({ code: 'custom', message: `not a duration: ${JSON.stringify(v)} (use e.g. "4m", "200ms", or milliseconds ≥ 0)` });
+        return z.NEVER;
+      }
+      return ms;
+    })
     .default(def);
 
 /** A comet instance in goim's discovery shape; only `hostname` is required in a static list. */

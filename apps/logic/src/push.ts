@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { PushMsg, PushMsg_Type } from '@goim/protocol/rpc';
 import type { PushQueueProducer } from '@goim/queue';
-import type { SessionStore } from '@goim/session-store';
+import { SessionStoreError, SessionStoreErrorCode, type SessionStore } from '@goim/session-store';
 import { LogicError, LogicErrorCode } from './errors.js';
 
 /** What a push produced: the messages published. */
@@ -24,15 +24,18 @@ export class Pusher {
 
   /**
    * Pushes `msg` to connections by key. Keys without a live session are skipped (as goim).
-   * Empty `keys` is a BAD_REQUEST (goim sent it to Redis and got an arity error, §10.21).
+   * No non-empty key is a BAD_REQUEST (goim sent an empty MGET to Redis and got an arity
+   * error, §10.21).
    */
   async pushKeys(operation: number, keys: readonly string[], msg: Buffer): Promise<PushResult> {
-    if (keys.length === 0) throw new LogicError(LogicErrorCode.BAD_REQUEST, 'keys is empty');
-    const servers = await this.backend('look up keys', () => this.sessions.serversByKeys(keys));
+    // Empty keys are skipped, as goim did; a request with no key at all is refused.
+    const wanted = keys.filter((k) => k !== '');
+    if (wanted.length === 0) throw new LogicError(LogicErrorCode.BAD_REQUEST, 'keys is empty');
+    const servers = await this.backend('look up keys', () => this.sessions.serversByKeys(wanted));
     const byServer = new Map<string, Set<string>>();
-    keys.forEach((key, i) => {
+    wanted.forEach((key, i) => {
       const server = servers[i];
-      if (!key || !server) return;
+      if (!server) return;
       let set = byServer.get(server);
       if (!set) byServer.set(server, (set = new Set()));
       set.add(key);
@@ -42,8 +45,10 @@ export class Pusher {
 
   /** Pushes `msg` to every connection of each mid. Empty `mids` succeeds with nothing sent (as goim). */
   async pushMids(operation: number, mids: readonly number[], msg: Buffer): Promise<PushResult> {
-    if (mids.length === 0) return { messages: 0 };
-    const keys = await this.backend('look up mids', () => this.sessions.keysByMids(mids));
+    // mid 0 (anonymous) and negative mids never have a mid_ hash: nothing to look up, as in goim.
+    const wanted = mids.filter((m) => m > 0);
+    if (wanted.length === 0) return { messages: 0 };
+    const keys = await this.backend('look up mids', () => this.sessions.keysByMids(wanted));
     const byServer = new Map<string, Set<string>>();
     for (const [key, server] of keys) {
       if (!key || !server) continue;
@@ -87,6 +92,9 @@ export class Pusher {
     try {
       return await fn();
     } catch (err) {
+      if (err instanceof SessionStoreError && err.code === SessionStoreErrorCode.INVALID_ARGUMENT) {
+        throw new LogicError(LogicErrorCode.BAD_REQUEST, err.message, { cause: err });
+      }
       throw new LogicError(LogicErrorCode.BACKEND, `${what} failed: ${(err as Error).message}`, { cause: err });
     }
   }

@@ -22,6 +22,7 @@ export function identityFrom(
     if (typeof midRaw === 'number' && Number.isSafeInteger(midRaw)) mid = midRaw;
     else if (typeof midRaw === 'string' && /^-?\d+$/.test(midRaw) && Number.isSafeInteger(Number(midRaw))) mid = Number(midRaw);
     else throw bad(names.mid, 'an integer');
+    if (mid < 0) throw bad(names.mid, 'a non-negative integer');
   }
   const str = (field: string): string => {
     const v = obj[field];
