@@ -124,7 +124,12 @@ export function createLogicService(deps: LogicServiceDeps): LogicService {
     },
 
     async receive(req: ReceiveReq): Promise<ReceiveReply> {
-      await receiveSink.receive(req);
+      try {
+        await receiveSink.receive(req);
+      } catch (err) {
+        // The comet learns the message was not taken (goim's Receive could not fail).
+        throw new RpcError(RpcStatus.UNAVAILABLE, (err as Error).message, { cause: err });
+      }
       metrics.received.inc();
       return {};
     },
