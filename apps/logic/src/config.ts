@@ -164,11 +164,13 @@ export const logicConfigSchema = z
       })
       .strict()
       .prefault({}),
-    /** Session store. Empty `addr` = the in-process memory store (one process only). */
+    /** Session store (goim's Redis schema). Empty `addr` and `clusterNodes` = the in-process memory store (one process only). */
     redis: z
       .object({
         network: z.literal('tcp').default('tcp'),
         addr: z.string().default(''),
+        /** goim-ts: Redis Cluster seed nodes (`host:port`); used instead of `addr` when non-empty. */
+        clusterNodes: z.array(z.string()).default([]),
         auth: z.string().default(''),
         active: z.number().int().nonnegative().default(60000),
         idle: z.number().int().nonnegative().default(1024),

@@ -1,0 +1,110 @@
+/**
+ * `logic` entry point: the only place that reads process.env/argv, installs signal handlers
+ * and exits. Flags as goim: -conf -region -zone -deploy.env -host -weight.
+ *
+ * Backends: Redis (`redis.addr` / `redis.clusterNodes`) for sessions, else the memory store;
+ * the push queue is the in-process memory queue until the Kafka adapter is wired here.
+ */
+import { pino } from 'pino';
+import { MemoryPushQueue } from '@goim/queue';
+import { MemorySessionStore, RedisSessionStore, type SessionStore } from '@goim/session-store';
+import { loadLogicConfig, type LogicConfig } from './config.js';
+import { createLogic } from './logic.js';
+import type { Logger } from './logger.js';
+import { createLogicMetrics } from './metrics.js';
+
+const SHUTDOWN_STEP_MS = 10_000;
+
+function sessionStore(config: LogicConfig, logger: Logger): SessionStore {
+  const { redis } = config;
+  const sessionTtlSec = Math.max(1, Math.round(redis.expire / 1000));
+  if (!redis.addr && redis.clusterNodes.length === 0) {
+    logger.warn({}, 'redis.addr is empty: sessions live in process memory (one logic only, lost on restart)');
+    return new MemorySessionStore({ sessionTtlSec });
+  }
+  logger.info({ addr: redis.addr || undefined, clusterNodes: redis.clusterNodes.length ? redis.clusterNodes : undefined }, 'session store: redis');
+  return new RedisSessionStore({
+    ...(redis.clusterNodes.length ? { clusterNodes: redis.clusterNodes } : { url: `redis://${redis.addr}` }),
+    ...(redis.auth ? { password: redis.auth } : {}),
+    sessionTtlSec,
+    commandTimeoutMs: Math.round(redis.readTimeout),
+    connectTimeoutMs: Math.max(1, Math.round(redis.dialTimeout)),
+    logger: logger.child({ component: 'session-store' }),
+  });
+}
+
+/** Runs `fn` but gives up after `ms` (a stuck adapter must not block exit forever). */
+async function within(ms: number, what: string, fn: () => Promise<void>, logger: Logger): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    fn(),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        logger.warn({ ms }, `${what} did not finish in time`);
+        resolve();
+      }, ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+async function main(): Promise<void> {
+  const config = loadLogicConfig(process.argv.slice(2), process.env);
+  const logger = pino({
+    name: 'logic',
+    level: config.log.level,
+    redact: ['token', '*.token', 'cookie', '*.cookie', 'authorization', '*.authorization'],
+  }) as unknown as Logger;
+
+  const sessions = sessionStore(config, logger);
+  if (config.kafka.brokers.length) {
+    logger.warn(
+      { brokers: config.kafka.brokers },
+      'kafka.brokers is set but this build of logic is not yet wired to the Kafka adapter: pushes go to the in-process memory queue',
+    );
+  } else {
+    logger.warn({}, 'kafka.brokers is empty: pushes go to an in-process memory queue that only an in-process job can read');
+  }
+  const queue = new MemoryPushQueue({ topic: config.kafka.topic, logger: logger.child({ component: 'queue' }) });
+
+  const logic = createLogic(config, {
+    sessions,
+    producer: queue.producer(),
+    logger,
+    metrics: createLogicMetrics(true),
+  });
+  const addresses = await logic.listen();
+  logger.info(
+    { host: config.env.host, region: config.env.region, zone: config.env.zone, auth: config.auth.type, addresses },
+    'logic started',
+  );
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    // Listeners first (no new work), then the adapters they used.
+    (async () => {
+      await within(SHUTDOWN_STEP_MS, 'closing listeners', () => logic.close(), logger);
+      await within(SHUTDOWN_STEP_MS, 'closing the push queue', () => queue.close(), logger);
+      await within(SHUTDOWN_STEP_MS, 'closing the session store', () => sessions.close(), logger);
+    })().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGHUP', () => undefined); // goim ignores SIGHUP
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`logic: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}\n`);
+  process.exit(1);
+});
