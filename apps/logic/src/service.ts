@@ -21,7 +21,7 @@ import {
   type ReceiveReply,
   type ReceiveReq,
 } from '@goim/protocol/rpc';
-import type { SessionStore } from '@goim/session-store';
+import { SessionStoreError, SessionStoreErrorCode, type SessionStore } from '@goim/session-store';
 import type { Authenticator } from './auth/types.js';
 import type { WeightedBalancer } from './balancer.js';
 import type { LogicConfig } from './config.js';
@@ -62,6 +62,18 @@ export function nodesReply(config: LogicConfig, balancer: WeightedBalancer, plat
     nodes,
     backoff: { maxDelay: backoff.maxDelay, baseDelay: backoff.baseDelay, factor: backoff.factor, jitter: backoff.jitter },
   };
+}
+
+/** Runs a session-store call; bad arguments become INVALID_ARGUMENT, other failures UNAVAILABLE. */
+async function store<T>(method: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof SessionStoreError && err.code === SessionStoreErrorCode.INVALID_ARGUMENT) {
+      throw new RpcError(RpcStatus.INVALID_ARGUMENT, `${method}: ${err.message}`, { cause: err });
+    }
+    throw new RpcError(RpcStatus.UNAVAILABLE, `${method}: session store failed: ${(err as Error).message}`, { cause: err });
+  }
 }
 
 function requireServer(server: string, method: string): void {
@@ -105,20 +117,22 @@ export function createLogicService(deps: LogicServiceDeps): LogicService {
     async disconnect(req: DisconnectReq): Promise<DisconnectReply> {
       requireServer(req.server, 'Disconnect');
       // Only where the mapping still points at this server (goim deleted unconditionally, §10.3).
-      const has = await sessions.delMapping(req.mid, req.key, req.server);
+      const has = await store('Disconnect', () => sessions.delMapping(req.mid, req.key, req.server));
       return { has };
     },
 
     async heartbeat(req: HeartbeatReq): Promise<HeartbeatReply> {
       requireServer(req.server, 'Heartbeat');
-      const has = await sessions.expireMapping(req.mid, req.key);
-      if (!has) await sessions.addMapping(req.mid, req.key, req.server);
+      const has = await store('Heartbeat', () => sessions.expireMapping(req.mid, req.key));
+      if (!has) await store('Heartbeat', () => sessions.addMapping(req.mid, req.key, req.server));
       return {};
     },
 
     async renewOnline(req: OnlineReq): Promise<OnlineReply> {
       requireServer(req.server, 'RenewOnline');
-      await sessions.addServerOnline({ server: req.server, roomCount: req.roomCount, updated: Math.floor(deps.now() / 1000) });
+      await store('RenewOnline', () =>
+        sessions.addServerOnline({ server: req.server, roomCount: req.roomCount, updated: Math.floor(deps.now() / 1000) }),
+      );
       online.noteReport(req.server);
       return { allRoomCount: Object.fromEntries(online.roomCount()) };
     },

@@ -165,6 +165,22 @@ describe('goim.logic.Logic over gRPC', () => {
     });
   });
 
+  describe('argument and store errors', () => {
+    it('answers INVALID_ARGUMENT for bad arguments and UNAVAILABLE when the store fails', async () => {
+      const h = await start();
+      expect(await rpcError(h.client.heartbeat({ mid: 1, key: '', server: 'c1' }))).toMatchObject({
+        code: RpcStatus.INVALID_ARGUMENT,
+        message: expect.stringContaining('Heartbeat: key must be a non-empty string'),
+      });
+      expect((await rpcError(h.client.disconnect({ mid: 1, key: 'k', server: '' }))).code).toBe(RpcStatus.INVALID_ARGUMENT);
+      jest.spyOn(h.sessions, 'addServerOnline').mockRejectedValueOnce(new Error('READONLY'));
+      expect(await rpcError(h.client.renewOnline({ server: 'c1', roomCount: {} }))).toMatchObject({
+        code: RpcStatus.UNAVAILABLE,
+        message: 'RenewOnline: session store failed: READONLY',
+      });
+    });
+  });
+
   describe('RenewOnline', () => {
     it("stores this comet's counts and replies the cluster-wide counts", async () => {
       const h = await start();
