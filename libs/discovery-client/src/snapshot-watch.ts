@@ -10,6 +10,7 @@ export class SnapshotWatch implements Watch {
   private running: Promise<void> | undefined;
   private dirty = false;
   private stopped = false;
+  private started = false;
 
   constructor(
     readonly appid: string,
@@ -21,6 +22,7 @@ export class SnapshotWatch implements Watch {
 
   /** Loads and delivers the first snapshot; rejects when the backend cannot answer. */
   async start(): Promise<void> {
+    this.started = true;
     let failure: { err: unknown } | undefined;
     // Registered as the running reload, so change notices arriving meanwhile only mark it
     // dirty instead of delivering concurrently with the first snapshot.
@@ -47,7 +49,7 @@ export class SnapshotWatch implements Watch {
    */
   refresh(): void {
     if (this.stopped) return;
-    if (this.running) {
+    if (this.running || !this.started) {
       this.dirty = true;
       return;
     }

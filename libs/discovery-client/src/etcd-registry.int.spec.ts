@@ -1,0 +1,146 @@
+import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
+import { Etcd3 } from 'etcd3';
+import { requireService, uniquePrefix, waitFor } from '@goim/testkit';
+import { EtcdRegistry, RegistryErrorCode, type InstanceSnapshot } from './index.js';
+import { describeRegistryContract } from './testing/index.js';
+
+const hosts = () => requireService('GOIM_TEST_ETCD_URL');
+const prefix = `/${uniquePrefix('disc')}/`;
+
+/**
+ * A TCP relay between a registry and etcd. `kill()` cuts every connection and refuses new
+ * ones: from etcd's side exactly what a SIGKILLed process looks like (keep-alives stop,
+ * nothing is revoked). Closing the etcd3 client is not enough, because gRPC lets open
+ * keep-alive streams run on after `close()`.
+ */
+async function relay(target: string): Promise<{ url: string; kill(): void }> {
+  const to = new URL(target);
+  const sockets = new Set<Socket>();
+  const server = createServer((down) => {
+    const up = connect(Number(to.port), to.hostname);
+    sockets.add(down).add(up);
+    const drop = () => {
+      down.destroy();
+      up.destroy();
+      sockets.delete(down);
+      sockets.delete(up);
+    };
+    down.on('error', drop).on('close', drop);
+    up.on('error', drop).on('close', drop);
+    down.pipe(up);
+    up.pipe(down);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    kill: () => {
+      server.close();
+      for (const s of sockets) s.destroy();
+    },
+  };
+}
+
+describeRegistryContract(
+  'EtcdRegistry (contract)',
+  async ({ env, ttlSec }) => {
+    const link = await relay(hosts());
+    const client = new Etcd3({ hosts: link.url });
+    // Short deadlines, so closing a registry whose link was cut does not outlast the test hook.
+    const registry = new EtcdRegistry({ client, env, ttlSec, keyPrefix: prefix, callTimeoutMs: 1_000 });
+    const close = registry.close.bind(registry);
+    registry.close = async () => {
+      await close();
+      client.close();
+      link.kill();
+    };
+    return {
+      registry,
+      crash: async () => {
+        link.kill();
+      },
+    };
+  },
+  { supportsExpiry: true },
+);
+
+describe('EtcdRegistry', () => {
+  let raw: Etcd3;
+  beforeAll(() => {
+    raw = new Etcd3({ hosts: hosts() });
+  });
+  afterAll(() => {
+    raw.close();
+  });
+
+  const comet = (hostname: string) => ({
+    region: 'sh',
+    zone: 'sh001',
+    appid: 'goim.comet',
+    hostname,
+    addrs: ['grpc://10.0.0.1:3109'],
+    version: '1',
+    metadata: { weight: '10' },
+  });
+
+  it('writes goim’s instance JSON under <prefix><env>/<appid>/<hostname> on a lease of ttlSec', async () => {
+    const r = new EtcdRegistry({ hosts: hosts(), env: 'prod', keyPrefix: prefix, ttlSec: 7 });
+    const reg = await r.register(comet('c1'));
+    const key = `${prefix}prod/goim.comet/c1`;
+    expect(JSON.parse((await raw.get(key).string())!)).toEqual(reg.instance);
+    const kv = await raw.get(key).exec();
+    const leaseId = kv.kvs[0]!.lease;
+    const ttl = await raw.lease(1, { autoKeepAlive: false }); // only for its client: ask etcd about our lease
+    const info = await (ttl as unknown as { client: { leaseTimeToLive(r: { ID: string }): Promise<{ grantedTTL: string }> } }).client.leaseTimeToLive({
+      ID: String(leaseId),
+    });
+    expect(Number(info.grantedTTL)).toBe(7);
+    await ttl.revoke();
+    await r.close();
+    expect(await raw.get(key).string()).toBeNull();
+  });
+
+  it('grants a new lease and writes the instance again when its lease is revoked under it', async () => {
+    const r = new EtcdRegistry({ hosts: hosts(), env: 'regrant', keyPrefix: prefix, ttlSec: 2, regrantDelayMs: 50 });
+    const reg = await r.register(comet('c2'));
+    const key = `${prefix}regrant/goim.comet/c2`;
+    const before = (await raw.get(key).exec()).kvs[0]!.lease;
+    const seen: InstanceSnapshot[] = [];
+    await r.watch('goim.comet', (s) => {
+      seen.push(s);
+    });
+    // Revoke the lease from outside, as etcd does when keep-alives stopped reaching it.
+    const other = raw.lease(1, { autoKeepAlive: false });
+    await (other as unknown as { client: { leaseRevoke(r: { ID: string }): Promise<unknown> } }).client.leaseRevoke({ ID: String(before) });
+    await other.revoke();
+    await waitFor(async () => {
+      const kvs = (await raw.get(key).exec()).kvs;
+      return kvs.length === 1 && String(kvs[0]!.lease) !== String(before);
+    }, 'the key on a new lease', 8_000);
+    await waitFor(() => seen[seen.length - 1]?.instances.length === 1, 'the instance back for watchers');
+    await reg.update({ conn_count: '3' });
+    expect(JSON.parse((await raw.get(key).string())!).metadata).toEqual({ conn_count: '3' });
+    await r.close();
+  }, 20_000);
+
+  it('skips a corrupt value instead of failing the read', async () => {
+    const r = new EtcdRegistry({ hosts: hosts(), env: 'corrupt', keyPrefix: prefix });
+    await raw.put(`${prefix}corrupt/goim.comet/bad`).value('not json');
+    await r.register(comet('good'));
+    expect((await r.fetch('goim.comet')).instances.map((i) => i.hostname)).toEqual(['good']);
+    await raw.delete().key(`${prefix}corrupt/goim.comet/bad`);
+    await r.close();
+  });
+
+  it('rejects with GOIM_ERR_REGISTRY_BACKEND when etcd is unreachable', async () => {
+    const r = new EtcdRegistry({ hosts: 'http://127.0.0.1:1', callTimeoutMs: 300 });
+    await expect(r.fetch('goim.comet')).rejects.toMatchObject({ code: RegistryErrorCode.BACKEND });
+    await r.close();
+  });
+
+  it('validates its options', () => {
+    expect(() => new EtcdRegistry({})).toThrow(expect.objectContaining({ code: RegistryErrorCode.INVALID_OPTIONS }));
+    expect(() => new EtcdRegistry({ hosts: hosts(), ttlSec: 1 })).toThrow(/ttlSec/);
+    expect(() => new EtcdRegistry({ hosts: '127.0.0.1:2379' })).toThrow(/hosts/);
+  });
+});

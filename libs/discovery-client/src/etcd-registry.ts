@@ -1,0 +1,354 @@
+/**
+ * EtcdRegistry: discovery on etcd v3. Each instance is the key
+ * `<prefix><env>/<appid>/<hostname>` holding the instance JSON, attached to a lease of `ttlSec`
+ * kept alive every ttl/3 by etcd3's keep-alive stream. A process that dies without cancelling
+ * stops keeping its lease alive, and etcd deletes the key when the lease expires (≤ ttlSec);
+ * watchers see the delete event at once. If this process loses its lease (a long pause, an
+ * etcd outage longer than the TTL) it grants a new one and writes the instance again.
+ *
+ * Watches are an initial prefix read plus a prefix watcher; every event, and every watcher
+ * (re)connect, reloads the whole prefix, so a reconnect never leaves a stale snapshot.
+ */
+import { Etcd3, type Lease, type Watcher } from 'etcd3';
+import { RegistryError, RegistryErrorCode } from './errors.js';
+import { buildSnapshot, checkMetadata, checkName, nextTimestamp, normalizeInput, parseStoredInstance } from './instance.js';
+import { SILENT_LOGGER, type RegistryLogger } from './logger.js';
+import { DEFAULT_CALL_TIMEOUT_MS, DEFAULT_ENV, DEFAULT_ETCD_PREFIX, DEFAULT_TTL_SEC } from './options.js';
+import type { Instance, InstanceInput, InstanceSnapshot, Registration, Registry, SnapshotListener, Watch } from './registry.js';
+import { SnapshotWatch } from './snapshot-watch.js';
+
+/** Options of {@link EtcdRegistry}: exactly one of `hosts` and `client`. */
+export interface EtcdRegistryOptions {
+  /** Deployment env served (default `dev`). */
+  env?: string;
+  /** etcd endpoints `http://host:port` (array or comma-separated): the registry creates and closes its client. */
+  hosts?: string | string[];
+  /** etcd auth, with `hosts`. */
+  auth?: { username: string; password: string };
+  /** An etcd3 `Etcd3` client; the registry never closes it. */
+  client?: Etcd3;
+  /** Key prefix (default `/goim/discovery/`). */
+  keyPrefix?: string;
+  /** Lease TTL, seconds (default 10, integer ≥ 2; etcd rounds shorter TTLs up). */
+  ttlSec?: number;
+  /** Deadline of one etcd call, ms (default 3000). */
+  callTimeoutMs?: number;
+  /** Pause before granting a new lease after one was lost, ms (default 1000). */
+  regrantDelayMs?: number;
+  /** Clock in ms (default `Date.now`), for latest_timestamp. */
+  now?: () => number;
+  logger?: RegistryLogger;
+}
+
+function fail(what: string, err: unknown): RegistryError {
+  return new RegistryError(RegistryErrorCode.BACKEND, `EtcdRegistry: ${what} failed: ${err instanceof Error ? err.message : String(err)}`, {
+    cause: err,
+  });
+}
+
+function invalidOption(message: string): RegistryError {
+  return new RegistryError(RegistryErrorCode.INVALID_OPTIONS, `EtcdRegistry: ${message}`);
+}
+
+function intOption(name: string, value: number | undefined, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < min) throw invalidOption(`\`${name}\` must be an integer ≥ ${min}, got ${String(value)}`);
+  return value;
+}
+
+/** {@link Registry} on etcd v3: leased keys with keep-alive, prefix watches. */
+export class EtcdRegistry implements Registry {
+  readonly env: string;
+  readonly ttlSec: number;
+  private readonly prefix: string;
+  private readonly client: Etcd3;
+  private readonly ownsClient: boolean;
+  private readonly callTimeoutMs: number;
+  private readonly regrantDelayMs: number;
+  private readonly now: () => number;
+  private readonly logger: RegistryLogger;
+  private readonly watches = new Set<SnapshotWatch>();
+  private readonly watchers = new Map<SnapshotWatch, Watcher>();
+  /** `appid/hostname` → the live registration this registry holds for it. */
+  private readonly registrations = new Map<string, EtcdRegistration>();
+  private closed = false;
+  private closing: Promise<void> | undefined;
+
+  constructor(options: EtcdRegistryOptions) {
+    if ((options.hosts === undefined) === (options.client === undefined)) {
+      throw invalidOption('exactly one of `hosts` and `client` is required');
+    }
+    this.env = options.env ?? DEFAULT_ENV;
+    try {
+      checkName('env', this.env);
+    } catch (err) {
+      throw invalidOption((err as Error).message);
+    }
+    this.prefix = options.keyPrefix ?? DEFAULT_ETCD_PREFIX;
+    if (typeof this.prefix !== 'string' || this.prefix === '') throw invalidOption('`keyPrefix` must be a non-empty string');
+    this.ttlSec = intOption('ttlSec', options.ttlSec, DEFAULT_TTL_SEC, 2);
+    this.callTimeoutMs = intOption('callTimeoutMs', options.callTimeoutMs, DEFAULT_CALL_TIMEOUT_MS, 1);
+    this.regrantDelayMs = intOption('regrantDelayMs', options.regrantDelayMs, 1_000, 0);
+    this.now = options.now ?? Date.now;
+    this.logger = options.logger ?? SILENT_LOGGER;
+    if (options.client) {
+      this.client = options.client;
+      this.ownsClient = false;
+    } else {
+      const hosts = (typeof options.hosts === 'string' ? options.hosts.split(',') : options.hosts!).map((h) => h.trim()).filter((h) => h);
+      if (hosts.length === 0 || hosts.some((h) => !/^https?:\/\/\S+$/.test(h))) throw invalidOption('`hosts` must be http://host:port endpoints');
+      this.client = new Etcd3({ hosts, dialTimeout: this.callTimeoutMs, ...(options.auth ? { auth: options.auth } : {}) });
+      this.ownsClient = true;
+    }
+  }
+
+  /** `<prefix><env>/<appid>/` */
+  private appPrefix(appid: string): string {
+    return `${this.prefix}${this.env}/${appid}/`;
+  }
+
+  async register(input: InstanceInput): Promise<Registration> {
+    this.checkOpen();
+    const base = normalizeInput(input, this.env);
+    const id = `${base.appid}/${base.hostname}`;
+    const previous = this.registrations.get(id);
+    const instance: Instance = { ...base, latest_timestamp: nextTimestamp(this.now(), previous?.instance.latest_timestamp) };
+    const reg = new EtcdRegistration(this, instance, `${this.appPrefix(base.appid)}${base.hostname}`);
+    await reg.start();
+    // The key now belongs to the new lease; the old registration only gives its lease back.
+    previous?.supersede();
+    this.registrations.set(id, reg);
+    return reg;
+  }
+
+  async fetch(appid: string): Promise<InstanceSnapshot> {
+    this.checkOpen();
+    checkName('appid', appid);
+    return this.load(appid);
+  }
+
+  async watch(appid: string, onChange: SnapshotListener): Promise<Watch> {
+    this.checkOpen();
+    checkName('appid', appid);
+    const w = new SnapshotWatch(appid, () => this.load(appid), onChange, this.logger, (x) => this.unwatch(x));
+    this.watches.add(w);
+    try {
+      // Watch first, then read: a change between the two is then seen twice, never missed.
+      const watcher = await this.client.watch().prefix(this.appPrefix(appid)).create();
+      this.watchers.set(w, watcher);
+      const refresh = () => w.refresh();
+      watcher.on('put', refresh);
+      watcher.on('delete', refresh);
+      // Fires again after every reconnect: events missed while disconnected are re-read.
+      watcher.on('connected', refresh);
+      watcher.on('disconnected', (err) => this.logger.warn({ err, appid }, 'discovery etcd watcher disconnected'));
+      watcher.on('error', (err) => this.logger.warn({ err, appid }, 'discovery etcd watcher error'));
+      await w.start();
+    } catch (err) {
+      await this.unwatch(w);
+      throw err instanceof RegistryError ? err : fail(`watch of ${appid}`, err);
+    }
+    return w;
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.closed = true;
+    for (const reg of [...this.registrations.values()]) {
+      try {
+        await reg.cancel();
+      } catch (err) {
+        // Best effort: the lease expires by TTL anyway.
+        this.logger.warn({ err, hostname: reg.instance.hostname }, 'discovery cancel on close failed; the lease will expire');
+      }
+    }
+    for (const w of [...this.watches]) await w.stop();
+    if (this.ownsClient) this.client.close();
+  }
+
+  // ---- used by EtcdRegistration ----
+
+  /** @internal */
+  deadline(): { deadline: Date } {
+    return { deadline: new Date(Date.now() + this.callTimeoutMs) };
+  }
+
+  /** @internal */
+  lease(): Lease {
+    return this.client.lease(this.ttlSec, this.deadline());
+  }
+
+  /** @internal */
+  stamp(previous: number): number {
+    return nextTimestamp(this.now(), previous);
+  }
+
+  /** @internal */
+  forget(reg: EtcdRegistration): void {
+    const id = `${reg.instance.appid}/${reg.instance.hostname}`;
+    if (this.registrations.get(id) === reg) this.registrations.delete(id);
+  }
+
+  /** @internal */
+  get log(): RegistryLogger {
+    return this.logger;
+  }
+
+  /** @internal */
+  get regrantDelay(): number {
+    return this.regrantDelayMs;
+  }
+
+  // ---- watches ----
+
+  private async load(appid: string): Promise<InstanceSnapshot> {
+    let kvs: Record<string, string>;
+    try {
+      kvs = await this.client.getAll().prefix(this.appPrefix(appid)).options(this.deadline()).strings();
+    } catch (err) {
+      throw fail(`fetch of ${appid}`, err);
+    }
+    const list: Instance[] = [];
+    for (const v of Object.values(kvs)) {
+      const ins = parseStoredInstance(v);
+      if (ins && ins.appid === appid && ins.env === this.env) list.push(ins);
+      else this.logger.warn({ appid }, 'discovery: skipped an unreadable instance value');
+    }
+    return buildSnapshot(appid, list);
+  }
+
+  private async unwatch(w: SnapshotWatch): Promise<void> {
+    this.watches.delete(w);
+    const watcher = this.watchers.get(w);
+    this.watchers.delete(w);
+    if (watcher) {
+      watcher.removeAllListeners('put');
+      watcher.removeAllListeners('delete');
+      watcher.removeAllListeners('connected');
+      await watcher.cancel().catch((err: unknown) => this.logger.warn({ err }, 'discovery etcd watcher cancel failed'));
+    }
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new RegistryError(RegistryErrorCode.CLOSED, 'EtcdRegistry is closed');
+  }
+}
+
+class EtcdRegistration implements Registration {
+  private json: string;
+  private current: Lease | undefined;
+  private cancelled = false;
+  private regrantTimer: NodeJS.Timeout | undefined;
+  /** Serialises this registration's writes (update, re-grant, cancel). */
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly owner: EtcdRegistry,
+    public instance: Instance,
+    private readonly key: string,
+  ) {
+    this.json = JSON.stringify(instance);
+  }
+
+  /** Grants a lease and writes the instance under it. */
+  start(): Promise<void> {
+    return this.serial(() => this.grantAndPut());
+  }
+
+  async update(metadata: Record<string, string>): Promise<void> {
+    if (this.cancelled) throw new RegistryError(RegistryErrorCode.CANCELLED, `registration of ${this.instance.hostname} was cancelled`);
+    checkMetadata(metadata);
+    await this.serial(async () => {
+      if (this.cancelled) throw new RegistryError(RegistryErrorCode.CANCELLED, `registration of ${this.instance.hostname} was cancelled`);
+      const next: Instance = { ...this.instance, metadata: { ...metadata }, latest_timestamp: this.owner.stamp(this.instance.latest_timestamp) };
+      const json = JSON.stringify(next);
+      // A new value always: if the lease is gone meanwhile, the re-grant writes this one.
+      this.instance = next;
+      this.json = json;
+      const lease = this.current;
+      if (!lease) return; // a re-grant is pending and will write the new value
+      try {
+        await lease.put(this.key).value(json).options(this.owner.deadline());
+      } catch (err) {
+        throw fail(`update of ${next.hostname}`, err);
+      }
+    });
+  }
+
+  async cancel(): Promise<void> {
+    if (this.cancelled) return;
+    this.stop();
+    this.owner.forget(this);
+    await this.serial(async () => {
+      const lease = this.current;
+      this.current = undefined;
+      if (!lease) return;
+      try {
+        // Revoking deletes exactly the keys attached to this lease (not a newer registration's).
+        await lease.revoke(this.owner.deadline());
+      } catch (err) {
+        throw fail(`cancel of ${this.instance.hostname}`, err);
+      }
+    });
+  }
+
+  /** A newer registration of the hostname owns the key: give the lease back, delete nothing. */
+  supersede(): void {
+    this.stop();
+    const lease = this.current;
+    this.current = undefined;
+    lease?.revoke(this.owner.deadline()).catch((err: unknown) => this.owner.log.debug({ err }, 'discovery: revoking a superseded lease failed'));
+  }
+
+  private async grantAndPut(): Promise<void> {
+    const lease = this.owner.lease();
+    // Registered before the first await, so a loss during the put is not missed.
+    lease.on('lost', (err) => this.onLost(lease, err));
+    try {
+      await lease.put(this.key).value(this.json).options(this.owner.deadline());
+    } catch (err) {
+      lease.release();
+      throw fail(`register of ${this.instance.hostname}`, err);
+    }
+    this.current = lease;
+  }
+
+  private onLost(lease: Lease, err: unknown): void {
+    // Only the lease currently holding the key matters; one lost during its first put makes
+    // that put fail, and the caller (register or a re-grant) handles the failure.
+    if (this.cancelled || this.current !== lease) return;
+    this.current = undefined;
+    this.owner.log.warn({ err, hostname: this.instance.hostname }, 'discovery lease lost; granting a new one');
+    this.scheduleRegrant();
+  }
+
+  private scheduleRegrant(): void {
+    if (this.cancelled || this.regrantTimer) return;
+    this.regrantTimer = setTimeout(() => {
+      this.regrantTimer = undefined;
+      void this.serial(async () => {
+        if (this.cancelled || this.current) return;
+        await this.grantAndPut();
+      }).catch((err: unknown) => {
+        this.owner.log.warn({ err, hostname: this.instance.hostname }, 'discovery lease re-grant failed; retrying');
+        this.scheduleRegrant();
+      });
+    }, this.owner.regrantDelay);
+  }
+
+  private stop(): void {
+    this.cancelled = true;
+    if (this.regrantTimer) clearTimeout(this.regrantTimer);
+    this.regrantTimer = undefined;
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(fn, fn);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+}

@@ -1,0 +1,121 @@
+import { Redis } from 'ioredis';
+import { requireService, uniquePrefix, waitFor } from '@goim/testkit';
+import { RedisRegistry, RegistryErrorCode, type InstanceSnapshot } from './index.js';
+import { describeRegistryContract } from './testing/index.js';
+
+const url = () => requireService('GOIM_TEST_REDIS_URL');
+const prefix = uniquePrefix('disc');
+
+describeRegistryContract(
+  'RedisRegistry (contract)',
+  ({ env, ttlSec }) => {
+    // The registry gets its own client, so crash() can drop the connection the way a killed
+    // process does: no cancel, no more renewals.
+    const client = new Redis(url(), { maxRetriesPerRequest: 1 });
+    const registry = new RedisRegistry({ client, env, ttlSec, keyPrefix: prefix, pollIntervalMs: 200 });
+    const close = registry.close.bind(registry);
+    registry.close = async () => {
+      await close();
+      client.disconnect();
+    };
+    return {
+      registry,
+      crash: async () => {
+        client.disconnect();
+      },
+    };
+  },
+  { supportsExpiry: true },
+);
+
+describe('RedisRegistry', () => {
+  let raw: Redis;
+  beforeAll(() => {
+    raw = new Redis(url());
+  });
+  afterAll(async () => {
+    await raw.quit();
+  });
+
+  const comet = (hostname: string) => ({
+    region: 'sh',
+    zone: 'sh001',
+    appid: 'goim.comet',
+    hostname,
+    addrs: ['grpc://10.0.0.1:3109'],
+    version: '1',
+    metadata: { weight: '10' },
+  });
+
+  it('writes goim’s instance JSON under <prefix><env>:<appid>:<hostname> with the TTL, indexed per appid', async () => {
+    const r = new RedisRegistry({ url: url(), env: 'prod', keyPrefix: prefix, ttlSec: 7 });
+    const reg = await r.register(comet('c1'));
+    const key = `${prefix}prod:goim.comet:c1`;
+    expect(JSON.parse((await raw.get(key))!)).toEqual(reg.instance);
+    expect(await raw.ttl(key)).toBeGreaterThan(5);
+    expect(await raw.smembers(`${prefix}prod:goim.comet`)).toEqual(['c1']);
+    await r.close();
+    expect(await raw.exists(key)).toBe(0);
+  });
+
+  it('announces changes on <prefix><env>:<appid>:changes', async () => {
+    const sub = new Redis(url());
+    const got: string[] = [];
+    sub.on('message', (ch: string, msg: string) => got.push(`${ch} ${msg}`));
+    await sub.subscribe(`${prefix}dev:goim.logic:changes`);
+    const r = new RedisRegistry({ url: url(), keyPrefix: prefix });
+    const reg = await r.register({ ...comet('l1'), appid: 'goim.logic' });
+    await reg.cancel();
+    await waitFor(() => got.length >= 2, 'two notices');
+    expect(got).toEqual([`${prefix}dev:goim.logic:changes l1`, `${prefix}dev:goim.logic:changes l1`]);
+    await r.close();
+    sub.disconnect();
+  });
+
+  it('writes its instance again when the key vanished (Redis flushed or restarted)', async () => {
+    const r = new RedisRegistry({ url: url(), env: 'flush', keyPrefix: prefix, ttlSec: 1 });
+    await r.register(comet('c2'));
+    await raw.del(`${prefix}flush:goim.comet:c2`);
+    await waitFor(async () => (await raw.exists(`${prefix}flush:goim.comet:c2`)) === 1, 'the key written again', 3_000);
+    await r.close();
+  });
+
+  it('sees an expiry that publishes nothing through polling', async () => {
+    const r = new RedisRegistry({ url: url(), env: 'poll', keyPrefix: prefix, pollIntervalMs: 100 });
+    // Written by hand, as a process that died right after registering would leave it.
+    const ghost = { ...comet('ghost'), env: 'poll', latest_timestamp: 1 };
+    await raw.set(`${prefix}poll:goim.comet:ghost`, JSON.stringify(ghost), 'PX', 300);
+    await raw.sadd(`${prefix}poll:goim.comet`, 'ghost');
+    const seen: InstanceSnapshot[] = [];
+    await r.watch('goim.comet', (s) => {
+      seen.push(s);
+    });
+    expect(seen[0]!.instances.map((i) => i.hostname)).toEqual(['ghost']);
+    await waitFor(() => seen.length === 2, 'the expiry', 2_000);
+    expect(seen[1]!.instances).toEqual([]);
+    expect(await raw.smembers(`${prefix}poll:goim.comet`)).toEqual([]);
+    await r.close();
+  });
+
+  it('skips a corrupt value instead of failing the read', async () => {
+    const r = new RedisRegistry({ url: url(), env: 'corrupt', keyPrefix: prefix });
+    await raw.set(`${prefix}corrupt:goim.comet:bad`, 'not json', 'EX', 5);
+    await raw.sadd(`${prefix}corrupt:goim.comet`, 'bad');
+    await r.register(comet('good'));
+    expect((await r.fetch('goim.comet')).instances.map((i) => i.hostname)).toEqual(['good']);
+    await r.close();
+  });
+
+  it('rejects with GOIM_ERR_REGISTRY_BACKEND when Redis is unreachable', async () => {
+    const r = new RedisRegistry({ url: 'redis://127.0.0.1:1', callTimeoutMs: 200 });
+    await expect(r.fetch('goim.comet')).rejects.toMatchObject({ code: RegistryErrorCode.BACKEND });
+    await r.close();
+  });
+
+  it('validates its options', () => {
+    expect(() => new RedisRegistry({})).toThrow(expect.objectContaining({ code: RegistryErrorCode.INVALID_OPTIONS }));
+    expect(() => new RedisRegistry({ url: url(), ttlSec: 0 })).toThrow(/ttlSec/);
+    expect(() => new RedisRegistry({ url: url(), pollIntervalMs: 1.5 })).toThrow(/pollIntervalMs/);
+    expect(() => new RedisRegistry({ url: 'http://x' })).toThrow(/url/);
+  });
+});
