@@ -155,8 +155,9 @@ export function createLogic(config: LogicConfig, deps: LogicDeps): Logic {
       });
       http = server;
     } catch (err) {
-      state = 'new';
-      await stop();
+      // Undo what started (e.g. the HTTP port was taken) so the caller may fix and retry.
+      await Promise.all([grpc?.close(0), online.stop()]);
+      grpc = undefined;
       state = 'new';
       throw err;
     }
