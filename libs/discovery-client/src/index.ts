@@ -17,6 +17,7 @@ export { buildSnapshot, instanceAddr } from './instance.js';
 export { StaticRegistry } from './static-registry.js';
 export { RedisRegistry } from './redis-registry.js';
 export { EtcdRegistry } from './etcd-registry.js';
+export { createRegistry } from './create-registry.js';
 
 export type { Instance, InstanceInput, InstanceSnapshot, Registration, Registry, SnapshotListener, Watch } from './registry.js';
 export type { InstanceConfig, RegistryConfig, RegistryConfigInput } from './options.js';
@@ -24,3 +25,4 @@ export type { RegistryLogger } from './logger.js';
 export type { StaticRegistryOptions } from './static-registry.js';
 export type { RedisRegistryOptions } from './redis-registry.js';
 export type { EtcdRegistryOptions } from './etcd-registry.js';
+export type { CreateRegistryDeps } from './create-registry.js';
