@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import { MemoryPushQueue } from '@goim/queue';
 import { MemorySessionStore, RedisSessionStore, type SessionStore } from '@goim/session-store';
 import { loadLogicConfig, type LogicConfig } from './config.js';
+import { KafkaTopicPublisher } from './kafka-topic-publisher.js';
 import { createLogic } from './logic.js';
 import type { Logger } from './logger.js';
 import { createLogicMetrics } from './metrics.js';
@@ -66,9 +67,16 @@ async function main(): Promise<void> {
   }
   const queue = new MemoryPushQueue({ topic: config.kafka.topic, logger: logger.child({ component: 'queue' }) });
 
+  // receive.sink = "queue": upstream messages go to their own Kafka topic (needs kafka.brokers).
+  const receivePublisher =
+    config.receive.sink === 'queue' && config.kafka.brokers.length
+      ? new KafkaTopicPublisher({ brokers: config.kafka.brokers, topic: config.receive.queue.topic })
+      : undefined;
+
   const logic = createLogic(config, {
     sessions,
     producer: queue.producer(),
+    receivePublisher,
     logger,
     metrics: createLogicMetrics(true),
   });
@@ -90,6 +98,7 @@ async function main(): Promise<void> {
     (async () => {
       await within(SHUTDOWN_STEP_MS, 'closing listeners', () => logic.close(), logger);
       await within(SHUTDOWN_STEP_MS, 'closing the push queue', () => queue.close(), logger);
+      if (receivePublisher) await within(SHUTDOWN_STEP_MS, 'closing the receive publisher', () => receivePublisher.close(), logger);
       await within(SHUTDOWN_STEP_MS, 'closing the session store', () => sessions.close(), logger);
     })().then(
       () => process.exit(0),
