@@ -1,8 +1,9 @@
 import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
 import { Etcd3 } from 'etcd3';
 import { requireService, uniquePrefix, waitFor } from '@goim/testkit';
-import { EtcdRegistry, RegistryErrorCode, type InstanceSnapshot } from './index.js';
+import { EtcdRegistry, RegistryErrorCode, createRegistry, type InstanceSnapshot } from './index.js';
 import { describeRegistryContract } from './testing/index.js';
+import { spawnRegisteredChild } from './testing-fixtures/spawn-child.js';
 
 const hosts = () => requireService('GOIM_TEST_ETCD_URL');
 const prefix = `/${uniquePrefix('disc')}/`;
@@ -129,6 +130,35 @@ describe('EtcdRegistry', () => {
   it('rejects with GOIM_ERR_REGISTRY_BACKEND when etcd is unreachable', async () => {
     const r = new EtcdRegistry({ hosts: 'http://127.0.0.1:1', callTimeoutMs: 300 });
     await expect(r.fetch('goim.comet')).rejects.toMatchObject({ code: RegistryErrorCode.BACKEND });
+    await r.close();
+  });
+
+  it('drops the instance of a process killed with SIGKILL within TTL + margin', async () => {
+    const ttlSec = 2;
+    const observer = new EtcdRegistry({ hosts: hosts(), env: 'sigkill', keyPrefix: prefix, ttlSec });
+    const seen: InstanceSnapshot[] = [];
+    await observer.watch('goim.comet', (s) => {
+      seen.push(s);
+    });
+    const child = await spawnRegisteredChild({ backend: 'etcd', url: hosts(), env: 'sigkill', ttlSec, keyPrefix: prefix, hostname: 'child' });
+    try {
+      await waitFor(() => seen[seen.length - 1]?.instances.some((i) => i.hostname === 'child' && i.version === 'child'), 'the child registered');
+      await new Promise((r) => setTimeout(r, ttlSec * 1000 * 1.5));
+      expect(seen[seen.length - 1]!.instances.map((i) => i.hostname)).toEqual(['child']);
+    } finally {
+      await child.kill();
+    }
+    const killedAt = Date.now();
+    await waitFor(() => seen[seen.length - 1]?.instances.length === 0, 'the killed child gone', (ttlSec + 4) * 1000);
+    expect(Date.now() - killedAt).toBeLessThan((ttlSec + 4) * 1000);
+    await observer.close();
+  }, 40_000);
+
+  it('is what createRegistry builds for type etcd', async () => {
+    const r = createRegistry({ type: 'etcd', hosts: hosts(), env: 'factory', keyPrefix: prefix });
+    expect(r).toBeInstanceOf(EtcdRegistry);
+    const reg = await r.register({ ...comet('made'), env: 'factory' });
+    expect((await r.fetch('goim.comet')).instances).toEqual([reg.instance]);
     await r.close();
   });
 

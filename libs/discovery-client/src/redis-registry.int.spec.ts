@@ -1,7 +1,8 @@
 import { Redis } from 'ioredis';
 import { requireService, uniquePrefix, waitFor } from '@goim/testkit';
-import { RedisRegistry, RegistryErrorCode, type InstanceSnapshot } from './index.js';
+import { RedisRegistry, RegistryErrorCode, createRegistry, type InstanceSnapshot } from './index.js';
 import { describeRegistryContract } from './testing/index.js';
+import { spawnRegisteredChild } from './testing-fixtures/spawn-child.js';
 
 const url = () => requireService('GOIM_TEST_REDIS_URL');
 const prefix = uniquePrefix('disc');
@@ -109,6 +110,35 @@ describe('RedisRegistry', () => {
   it('rejects with GOIM_ERR_REGISTRY_BACKEND when Redis is unreachable', async () => {
     const r = new RedisRegistry({ url: 'redis://127.0.0.1:1', callTimeoutMs: 200 });
     await expect(r.fetch('goim.comet')).rejects.toMatchObject({ code: RegistryErrorCode.BACKEND });
+    await r.close();
+  });
+
+  it('drops the instance of a process killed with SIGKILL within TTL + margin', async () => {
+    const ttlSec = 2;
+    const observer = new RedisRegistry({ url: url(), env: 'sigkill', keyPrefix: prefix, ttlSec, pollIntervalMs: 200 });
+    const seen: InstanceSnapshot[] = [];
+    await observer.watch('goim.comet', (s) => {
+      seen.push(s);
+    });
+    const child = await spawnRegisteredChild({ backend: 'redis', url: url(), env: 'sigkill', ttlSec, keyPrefix: prefix, hostname: 'child' });
+    try {
+      await waitFor(() => seen[seen.length - 1]?.instances.some((i) => i.hostname === 'child' && i.version === 'child'), 'the child registered');
+      await new Promise((r) => setTimeout(r, ttlSec * 1000 * 1.5));
+      expect(seen[seen.length - 1]!.instances.map((i) => i.hostname)).toEqual(['child']);
+    } finally {
+      await child.kill();
+    }
+    const killedAt = Date.now();
+    await waitFor(() => seen[seen.length - 1]?.instances.length === 0, 'the killed child gone', (ttlSec + 4) * 1000);
+    expect(Date.now() - killedAt).toBeLessThan((ttlSec + 4) * 1000);
+    await observer.close();
+  }, 40_000);
+
+  it('is what createRegistry builds for type redis', async () => {
+    const r = createRegistry({ type: 'redis', url: url(), env: 'factory', keyPrefix: prefix });
+    expect(r).toBeInstanceOf(RedisRegistry);
+    const reg = await r.register({ ...comet('made'), env: 'factory' });
+    expect((await r.fetch('goim.comet')).instances).toEqual([reg.instance]);
     await r.close();
   });
 
