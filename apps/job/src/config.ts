@@ -100,6 +100,14 @@ export const jobConfigSchema = z
         topic: z.string().min(1).default(DEFAULT_KAFKA_TOPIC),
         group: z.string().min(1).default(DEFAULT_KAFKA_GROUP),
         brokers: z.array(z.string().min(1)).default([]),
+        /** Consumer group session timeout: how soon a dead job's partitions move (the adapter's default when unset). */
+        sessionTimeout: duration(0).transform((v) => v || undefined),
+        /** Consumer heartbeat interval (adapter default when unset). */
+        heartbeatInterval: duration(0).transform((v) => v || undefined),
+        /** Consumer group rebalance timeout (adapter default when unset). */
+        rebalanceTimeout: duration(0).transform((v) => v || undefined),
+        /** Partitions when the job has to create the topic (adapter default 16, as goim's maintainers recommend). */
+        partitions: z.number().int().positive().optional(),
       })
       .strict()
       .prefault({}),

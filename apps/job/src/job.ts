@@ -113,6 +113,8 @@ export function createJob(config: JobConfig, deps: JobDeps): Job {
       w.suppressed++;
       return;
     }
+    // Keys include server names from messages: bound the map against garbage input.
+    if (lastWarn.size >= 1024) lastWarn.clear();
     lastWarn.set(key, { at: now, suppressed: 0 });
     log.warn({ ...fields, suppressed: w?.suppressed ?? 0 }, msg);
   }
