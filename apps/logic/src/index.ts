@@ -20,6 +20,7 @@ export { createAuthenticator, GoimJsonAuthenticator, JwtAuthenticator, WebhookAu
 export { createReceiveSink, LogReceiveSink, WebhookReceiveSink, QueueReceiveSink, receiveJson } from './receive.js';
 export { WeightedBalancer, computeWeight, roundHalfDown, MAX_NODES, MIN_WEIGHT, MAX_WEIGHT } from './balancer.js';
 export { OnlineAggregator } from './online.js';
+export { KafkaTopicPublisher } from './kafka-topic-publisher.js';
 export { Pusher } from './push.js';
 export { createLogicMetrics } from './metrics.js';
 export { HttpCode } from './http/app.js';
@@ -30,6 +31,7 @@ export type { LogicConfig, LogicConfigInput, LogicConfigSources, LogicFlags, Con
 export type { CometSource, CometNode } from './comets.js';
 export type { Authenticator, AuthContext, AuthIdentity, JwtAuthenticatorOptions, WebhookAuthenticatorOptions } from './auth/index.js';
 export type { ReceiveSink, RawTopicPublisher } from './receive.js';
+export type { KafkaTopicPublisherOptions } from './kafka-topic-publisher.js';
 export type { BalancerNode, PickedNodes } from './balancer.js';
 export type { OnlineAggregatorOptions, RoomTop } from './online.js';
 export type { PushResult } from './push.js';
