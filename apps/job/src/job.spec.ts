@@ -175,6 +175,35 @@ describe('job over gRPC to fake comets', () => {
     expect(await metric(job, 'goim_job_undeliverable_total', { type: 'push', reason: 'unknown-server' })).toBe(1);
   });
 
+  it('follows a comet that left the directory while a PUSH was retrying to its new address', async () => {
+    const { consumer, dir, comets } = await rig(['c1'], { comet: { retries: 50, retryBase: 20, retryMax: 20 } });
+    const moved = await startFakeComet('c1');
+    try {
+      comets[0]!.failNext('pushMsg', 1000, RpcStatus.UNAVAILABLE);
+      const p = consumer.deliver({ type: 0, operation: 1000, server: 'c1', keys: ['k'], msg: body('x'), msgID: 'm' });
+      await waitFor(() => comets[0]!.failed >= 2, 'a few failed attempts');
+      dir.remove('c1');
+      await new Promise((r) => setTimeout(r, 50));
+      dir.setAddress({ hostname: 'c1', addr: moved.addr });
+      await p;
+      expect(moved.frames.get('k')!.map((f) => f.body)).toEqual(['x']);
+      expect(comets[0]!.pushes).toHaveLength(0);
+    } finally {
+      await moved.close();
+    }
+  });
+
+  it('skips a comet that left the directory for ROOM messages instead of failing them', async () => {
+    const { job, consumer, dir, comets } = await rig(['c1', 'c2'], { comet: { retries: 50, retryBase: 20, retryMax: 20 } });
+    comets[1]!.failNext('broadcastRoom', 1000, RpcStatus.UNAVAILABLE);
+    const p = consumer.deliver({ type: 1, operation: 1000, room: 'r', msg: body('x'), msgID: 'm' });
+    await waitFor(() => comets[1]!.failed >= 2, 'a few failed attempts');
+    dir.remove('c2');
+    await p;
+    expect(comets[0]!.frames.get('r')!.map((f) => f.body)).toEqual(['x']);
+    expect(await metric(job, 'goim_job_delivered_total', { type: 'room' })).toBe(1);
+  });
+
   it('splits broadcast speed across comets', async () => {
     const { consumer, comets } = await rig(['c1', 'c2', 'c3']);
     await consumer.deliver({ type: 2, operation: 1000, speed: 10, msg: body('b1'), msgID: 'b1' });
