@@ -145,6 +145,17 @@ describe('resolveLogicConfig', () => {
   });
 });
 
+describe('discovery.registry', () => {
+  it('takes a @goim/discovery-client registry config, exclusive with a static comet list', () => {
+    const c = resolveLogicConfig({ toml: '[discovery.registry]\ntype = "etcd"\nhosts = "http://127.0.0.1:2379"' });
+    expect(c.discovery.registry).toMatchObject({ type: 'etcd', hosts: ['http://127.0.0.1:2379'], env: 'dev' });
+    expect(() => resolveLogicConfig({ toml: '[discovery.registry]\ntype = "zookeeper"' })).toThrow(/discovery\.registry/);
+    expect(() =>
+      resolveLogicConfig({ object: { discovery: { registry: { type: 'static' }, comets: [{ hostname: 'c1' }] } } }),
+    ).toThrow(/not both/);
+  });
+});
+
 describe('parseLogicFlags', () => {
   it('rejects unknown and incomplete flags', () => {
     expect(() => parseLogicFlags(['-nope'])).toThrow(expect.objectContaining({ code: ConfigErrorCode.BAD_FLAG }));

@@ -13,6 +13,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { parse as parseToml } from 'smol-toml';
+import { registryConfigSchema } from '@goim/discovery-client';
 import { z } from 'zod';
 import { ConfigError, ConfigErrorCode } from './errors.js';
 
@@ -90,13 +91,19 @@ export const logicConfigSchema = z
       .strict()
       .prefault({}),
     /**
-     * goim's `discovery.nodes` (kept so goim files load). `comets` (goim-ts) is the static comet
-     * list used until a discovery registry is wired in.
+     * goim's `discovery.nodes` (kept so goim files load). `comets` (goim-ts) is a static comet
+     * list, used when no `registry` is configured.
      */
     discovery: z
       .object({
         nodes: z.array(z.string()).default([]),
         comets: z.array(instanceSchema).default([]),
+        /**
+         * goim-ts: a discovery registry (`{type = "etcd"|"redis"|"static", …}`, see
+         * @goim/discovery-client). When set, comets come from its `goim.comet` watch and logic
+         * registers itself as `goim.logic`.
+         */
+        registry: registryConfigSchema.optional(),
       })
       .strict()
       .prefault({}),
@@ -260,6 +267,9 @@ export const logicConfigSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
+    if (c.discovery.registry && c.discovery.comets.length) {
+      ctx.addIssue({ code: 'custom', path: ['discovery', 'comets'], message: 'give either `discovery.comets` or `discovery.registry`, not both' });
+    }
     if (c.auth.type === 'jwt' && !c.auth.jwt.secret && !c.auth.jwt.publicKey && !c.auth.jwt.publicKeyFile) {
       ctx.addIssue({ code: 'custom', path: ['auth', 'jwt'], message: 'auth.type "jwt" needs `secret`, `publicKey` or `publicKeyFile`' });
     }

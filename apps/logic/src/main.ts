@@ -3,12 +3,16 @@
  * and exits. Flags as goim: -conf -region -zone -deploy.env -host -weight.
  *
  * Backends: Redis (`redis.addr` / `redis.clusterNodes`) for sessions, else the memory store;
- * the push queue is the in-process memory queue until the Kafka adapter is wired here.
+ * the push queue is the in-process memory queue until the Kafka adapter is wired here;
+ * comets from `discovery.registry` (etcd/Redis/static) when set, else `discovery.comets`.
  */
+import { networkInterfaces } from 'node:os';
 import { pino } from 'pino';
+import { createRegistry, type Registration, type Registry } from '@goim/discovery-client';
 import { MemoryPushQueue } from '@goim/queue';
 import { MemorySessionStore, RedisSessionStore, type SessionStore } from '@goim/session-store';
 import { loadLogicConfig, type LogicConfig } from './config.js';
+import { registryCometSource, type CometSource } from './comets.js';
 import { KafkaTopicPublisher } from './kafka-topic-publisher.js';
 import { createLogic } from './logic.js';
 import type { Logger } from './logger.js';
@@ -32,6 +36,15 @@ function sessionStore(config: LogicConfig, logger: Logger): SessionStore {
     connectTimeoutMs: Math.max(1, Math.round(redis.dialTimeout)),
     logger: logger.child({ component: 'session-store' }),
   });
+}
+
+/** The address other processes reach us at: the bound host, or (wildcard) the first non-loopback IPv4, as goim. */
+function advertiseHost(bound: string): string {
+  if (bound && bound !== '0.0.0.0' && bound !== '::') return bound;
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return '127.0.0.1';
 }
 
 /** Runs `fn` but gives up after `ms` (a stuck adapter must not block exit forever). */
@@ -73,9 +86,19 @@ async function main(): Promise<void> {
       ? new KafkaTopicPublisher({ brokers: config.kafka.brokers, topic: config.receive.queue.topic })
       : undefined;
 
+  // Comets from a discovery registry when configured, else the static `discovery.comets`.
+  let registry: Registry | undefined;
+  let comets: (CometSource & { stop(): Promise<void> }) | undefined;
+  if (config.discovery.registry) {
+    registry = createRegistry(config.discovery.registry, { logger: logger.child({ component: 'discovery' }) });
+    comets = await registryCometSource(registry);
+    logger.info({ type: config.discovery.registry.type, comets: comets.current().length }, 'watching goim.comet in discovery');
+  }
+
   const logic = createLogic(config, {
     sessions,
     producer: queue.producer(),
+    comets,
     receivePublisher,
     logger,
     metrics: createLogicMetrics(true),
@@ -85,6 +108,19 @@ async function main(): Promise<void> {
     { host: config.env.host, region: config.env.region, zone: config.env.zone, auth: config.auth.type, addresses },
     'logic started',
   );
+
+  let registration: Registration | undefined;
+  if (registry) {
+    registration = await registry.register({
+      region: config.env.region,
+      zone: config.env.zone,
+      appid: 'goim.logic',
+      hostname: config.env.host,
+      addrs: [`grpc://${advertiseHost(addresses.grpc.host)}:${addresses.grpc.port}`],
+      version: '',
+      metadata: { weight: String(config.env.weight) },
+    });
+  }
 
   let stopping = false;
   const stop = (signal: string): void => {
@@ -96,7 +132,11 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     // Listeners first (no new work), then the adapters they used.
     (async () => {
+      // Leave discovery first so comets stop picking this logic while it drains.
+      if (registration) await within(SHUTDOWN_STEP_MS, 'leaving discovery', () => registration.cancel(), logger);
       await within(SHUTDOWN_STEP_MS, 'closing listeners', () => logic.close(), logger);
+      if (comets) await within(SHUTDOWN_STEP_MS, 'stopping the comet watch', () => comets.stop(), logger);
+      if (registry) await within(SHUTDOWN_STEP_MS, 'closing discovery', () => registry.close(), logger);
       await within(SHUTDOWN_STEP_MS, 'closing the push queue', () => queue.close(), logger);
       if (receivePublisher) await within(SHUTDOWN_STEP_MS, 'closing the receive publisher', () => receivePublisher.close(), logger);
       await within(SHUTDOWN_STEP_MS, 'closing the session store', () => sessions.close(), logger);
