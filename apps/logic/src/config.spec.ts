@@ -108,6 +108,12 @@ describe('resolveLogicConfig', () => {
     expect(() => resolveLogicConfig({ toml: '[node' })).toThrow(expect.objectContaining({ code: ConfigErrorCode.BAD_TOML }));
   });
 
+  it('checks the queue engine has its address', () => {
+    expect(() => resolveLogicConfig({ object: { queue: { type: 'kafka' } } })).toThrow(/kafka\.brokers: queue.type "kafka" needs/);
+    expect(() => resolveLogicConfig({ object: { queue: { type: 'redis-streams' } } })).toThrow(/queue\.redisUrl/);
+    expect(resolveLogicConfig({ object: { queue: { type: 'redis-streams', redisUrl: 'redis://h:1' } } }).queue.type).toBe('redis-streams');
+  });
+
   it('checks cross-field rules for auth and receive', () => {
     expect(() => resolveLogicConfig({ object: { auth: { type: 'jwt' } } })).toThrow(/auth\.jwt: auth.type "jwt" needs/);
     expect(() => resolveLogicConfig({ object: { auth: { type: 'webhook' } } })).toThrow(/auth\.webhook\.url/);

@@ -171,6 +171,18 @@ export const logicConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * goim-ts: which push-queue engine main.ts builds (same keys as apps/job). Unset = `kafka`
+     * when `kafka.brokers` is set, else `memory` (one process only).
+     */
+    queue: z
+      .object({
+        type: z.enum(['kafka', 'redis-streams', 'memory']).optional(),
+        /** Redis URL for `redis-streams` (streams are named after `kafka.topic`). */
+        redisUrl: z.string().default(''),
+      })
+      .strict()
+      .prefault({}),
     /** Session store (goim's Redis schema). Empty `addr` and `clusterNodes` = the in-process memory store (one process only). */
     redis: z
       .object({
@@ -275,6 +287,12 @@ export const logicConfigSchema = z
     }
     if (c.auth.type === 'webhook' && !isHttpUrl(c.auth.webhook.url)) {
       ctx.addIssue({ code: 'custom', path: ['auth', 'webhook', 'url'], message: 'auth.type "webhook" needs an http(s) `url`' });
+    }
+    if (c.queue.type === 'kafka' && c.kafka.brokers.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['kafka', 'brokers'], message: 'queue.type "kafka" needs kafka.brokers (e.g. ["127.0.0.1:9092"])' });
+    }
+    if (c.queue.type === 'redis-streams' && !/^rediss?:\/\/.+/.test(c.queue.redisUrl)) {
+      ctx.addIssue({ code: 'custom', path: ['queue', 'redisUrl'], message: 'queue.type "redis-streams" needs queue.redisUrl (e.g. "redis://127.0.0.1:6379")' });
     }
     if (c.receive.sink === 'webhook' && !isHttpUrl(c.receive.webhook.url)) {
       ctx.addIssue({ code: 'custom', path: ['receive', 'webhook', 'url'], message: 'receive.sink "webhook" needs an http(s) `url`' });

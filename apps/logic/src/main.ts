@@ -3,13 +3,13 @@
  * and exits. Flags as goim: -conf -region -zone -deploy.env -host -weight.
  *
  * Backends: Redis (`redis.addr` / `redis.clusterNodes`) for sessions, else the memory store;
- * the push queue is the in-process memory queue until the Kafka adapter is wired here;
+ * the push queue per `queue.type` (redis-streams, memory; Kafka not wired yet);
  * comets from `discovery.registry` (etcd/Redis/static) when set, else `discovery.comets`.
  */
 import { networkInterfaces } from 'node:os';
 import { pino } from 'pino';
 import { createRegistry, type Registration, type Registry } from '@goim/discovery-client';
-import { MemoryPushQueue } from '@goim/queue';
+import { MemoryPushQueue, RedisStreamsPushQueue, type PushQueue } from '@goim/queue';
 import { MemorySessionStore, RedisSessionStore, type SessionStore } from '@goim/session-store';
 import { loadLogicConfig, type LogicConfig } from './config.js';
 import { registryCometSource, type CometSource } from './comets.js';
@@ -36,6 +36,27 @@ function sessionStore(config: LogicConfig, logger: Logger): SessionStore {
     connectTimeoutMs: Math.max(1, Math.round(redis.dialTimeout)),
     logger: logger.child({ component: 'session-store' }),
   });
+}
+
+/** The push-queue engine `queue.type` names (unset: kafka with brokers, else memory). */
+function pushQueue(config: LogicConfig, logger: Logger): PushQueue {
+  const type = config.queue.type ?? (config.kafka.brokers.length ? 'kafka' : 'memory');
+  const qlog = logger.child({ component: 'queue' });
+  switch (type) {
+    case 'redis-streams':
+      logger.info({ stream: config.kafka.topic }, 'push queue: redis streams');
+      return new RedisStreamsPushQueue({ redis: config.queue.redisUrl, stream: config.kafka.topic, logger: qlog });
+    case 'kafka':
+      // The Kafka adapter of @goim/queue is not in this build yet: say so instead of dropping pushes.
+      logger.error(
+        { brokers: config.kafka.brokers },
+        'queue.type "kafka" is not wired in this build of logic yet: pushes go to the in-process memory queue, no job will see them',
+      );
+      return new MemoryPushQueue({ topic: config.kafka.topic, logger: qlog });
+    case 'memory':
+      logger.warn({}, 'push queue: in-process memory queue (only an in-process job can read it)');
+      return new MemoryPushQueue({ topic: config.kafka.topic, logger: qlog });
+  }
 }
 
 /** The address other processes reach us at: the bound host, or (wildcard) the first non-loopback IPv4, as goim. */
@@ -70,15 +91,7 @@ async function main(): Promise<void> {
   }) as unknown as Logger;
 
   const sessions = sessionStore(config, logger);
-  if (config.kafka.brokers.length) {
-    logger.warn(
-      { brokers: config.kafka.brokers },
-      'kafka.brokers is set but this build of logic is not yet wired to the Kafka adapter: pushes go to the in-process memory queue',
-    );
-  } else {
-    logger.warn({}, 'kafka.brokers is empty: pushes go to an in-process memory queue that only an in-process job can read');
-  }
-  const queue = new MemoryPushQueue({ topic: config.kafka.topic, logger: logger.child({ component: 'queue' }) });
+  const queue = pushQueue(config, logger);
 
   // receive.sink = "queue": upstream messages go to their own Kafka topic (needs kafka.brokers).
   const receivePublisher =
