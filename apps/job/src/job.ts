@@ -86,6 +86,7 @@ export function createJob(config: JobConfig, deps: JobDeps): Job {
   let started = false;
   let ready = false;
   const aborts = new Set<(err: JobError) => void>();
+  let unwatch: (() => void) | undefined;
   const lastWarn = new Map<string, { at: number; suppressed: number }>();
 
   const consumerLag = (deps.consumer as { lag?: () => number | undefined | Promise<number | undefined> }).lag;
@@ -287,6 +288,7 @@ export function createJob(config: JobConfig, deps: JobDeps): Job {
     async start() {
       if (started || closing) throw new JobError(JobErrorCode.BAD_STATE, 'job already started or closed');
       started = true;
+      unwatch = dir.onChange(() => log.info({ comets: targets().map((c) => c.hostname) }, 'comet set changed'));
       await deps.consumer.start(handler);
       ready = !closing;
       log.info({ comets: targets().length, zone, zoneOnly }, 'job consuming');
@@ -295,6 +297,7 @@ export function createJob(config: JobConfig, deps: JobDeps): Job {
       if (closing) return;
       closing = true;
       ready = false;
+      unwatch?.();
       batcher.startClosing();
       for (const abort of [...aborts]) abort(new JobError(JobErrorCode.CLOSED, 'job is closing'));
       await deps.consumer.close();
