@@ -14,10 +14,15 @@ const prefix = `/${uniquePrefix('disc')}/`;
  * nothing is revoked). Closing the etcd3 client is not enough, because gRPC lets open
  * keep-alive streams run on after `close()`.
  */
-async function relay(target: string): Promise<{ url: string; kill(): void }> {
+async function relay(target: string): Promise<{ url: string; pause(): void; resume(): void; kill(): void }> {
   const to = new URL(target);
   const sockets = new Set<Socket>();
+  let paused = false;
   const server = createServer((down) => {
+    if (paused) {
+      down.destroy();
+      return;
+    }
     const up = connect(Number(to.port), to.hostname);
     sockets.add(down).add(up);
     const drop = () => {
@@ -35,6 +40,14 @@ async function relay(target: string): Promise<{ url: string; kill(): void }> {
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
+    /** Cuts the open connections and drops new ones until `resume()` (a network outage). */
+    pause: () => {
+      paused = true;
+      for (const s of sockets) s.destroy();
+    },
+    resume: () => {
+      paused = false;
+    },
     kill: () => {
       server.close();
       for (const s of sockets) s.destroy();
@@ -161,6 +174,29 @@ describe('EtcdRegistry', () => {
     expect((await r.fetch('goim.comet')).instances).toEqual([reg.instance]);
     await r.close();
   });
+
+  it('re-reads the prefix after its watcher reconnects, so changes made meanwhile are not missed', async () => {
+    const link = await relay(hosts());
+    const watcher = new EtcdRegistry({ hosts: link.url, env: 'blip', keyPrefix: prefix, disconnectedPollMs: 200 });
+    const writer = new EtcdRegistry({ hosts: hosts(), env: 'blip', keyPrefix: prefix });
+    const seen: InstanceSnapshot[] = [];
+    const hostsSeen = () => (seen[seen.length - 1]?.instances ?? []).map((i) => i.hostname);
+    await watcher.watch('goim.comet', (s) => {
+      seen.push(s);
+    });
+    const a = await writer.register(comet('a'));
+    await waitFor(() => hostsSeen().join() === 'a', 'a');
+    link.pause();
+    await writer.register(comet('b'));
+    await a.cancel();
+    await new Promise((r) => setTimeout(r, 500));
+    expect(hostsSeen()).toEqual(['a']); // the outage hides the changes…
+    link.resume();
+    await waitFor(() => hostsSeen().join() === 'b', 'b alone after the reconnect', 15_000); // …until it ends
+    await writer.close();
+    await watcher.close();
+    link.kill();
+  }, 30_000);
 
   it('validates its options', () => {
     expect(() => new EtcdRegistry({})).toThrow(expect.objectContaining({ code: RegistryErrorCode.INVALID_OPTIONS }));

@@ -7,7 +7,8 @@
  * etcd outage longer than the TTL) it grants a new one and writes the instance again.
  *
  * Watches are an initial prefix read plus a prefix watcher; every event, and every watcher
- * (re)connect, reloads the whole prefix, so a reconnect never leaves a stale snapshot.
+ * (re)connect, reloads the whole prefix, so a reconnect never leaves a stale snapshot. While a
+ * watcher is disconnected the prefix is polled every `disconnectedPollMs`.
  */
 import { Etcd3, type Lease, type Watcher } from 'etcd3';
 import { RegistryError, RegistryErrorCode } from './errors.js';
@@ -35,9 +36,26 @@ export interface EtcdRegistryOptions {
   callTimeoutMs?: number;
   /** Pause before granting a new lease after one was lost, ms (default 1000). */
   regrantDelayMs?: number;
+  /**
+   * While a watcher is disconnected, reload its snapshot this often, ms (default 1000). etcd3
+   * reconnects watch streams with a jittered backoff of up to 30 s; polling bridges the gap.
+   */
+  disconnectedPollMs?: number;
   /** Clock in ms (default `Date.now`), for latest_timestamp. */
   now?: () => number;
   logger?: RegistryLogger;
+}
+
+const WATCH_BACKOFF_MIN_MS = 50;
+const WATCH_BACKOFF_MAX_MS = 5_000;
+
+/** A doubling backoff capped at `maxMs`, in the shape etcd3 (cockatiel's IBackoff) expects. */
+interface Backoff {
+  readonly duration: number;
+  next(): Backoff;
+}
+function cappedBackoff(ms: number, maxMs: number): Backoff {
+  return { duration: ms, next: () => cappedBackoff(Math.min(ms * 2, maxMs), maxMs) };
 }
 
 function fail(what: string, err: unknown): RegistryError {
@@ -65,6 +83,8 @@ export class EtcdRegistry implements Registry {
   private readonly ownsClient: boolean;
   private readonly callTimeoutMs: number;
   private readonly regrantDelayMs: number;
+  private readonly disconnectedPollMs: number;
+  private readonly polls = new Map<SnapshotWatch, NodeJS.Timeout>();
   private readonly now: () => number;
   private readonly logger: RegistryLogger;
   private readonly watches = new Set<SnapshotWatch>();
@@ -89,6 +109,7 @@ export class EtcdRegistry implements Registry {
     this.ttlSec = intOption('ttlSec', options.ttlSec, DEFAULT_TTL_SEC, 2);
     this.callTimeoutMs = intOption('callTimeoutMs', options.callTimeoutMs, DEFAULT_CALL_TIMEOUT_MS, 1);
     this.regrantDelayMs = intOption('regrantDelayMs', options.regrantDelayMs, 1_000, 0);
+    this.disconnectedPollMs = intOption('disconnectedPollMs', options.disconnectedPollMs, 1_000, 10);
     this.now = options.now ?? Date.now;
     this.logger = options.logger ?? SILENT_LOGGER;
     if (options.client) {
@@ -97,7 +118,13 @@ export class EtcdRegistry implements Registry {
     } else {
       const hosts = (typeof options.hosts === 'string' ? options.hosts.split(',') : options.hosts!).map((h) => h.trim()).filter((h) => h);
       if (hosts.length === 0 || hosts.some((h) => !/^https?:\/\/\S+$/.test(h))) throw invalidOption('`hosts` must be http://host:port endpoints');
-      this.client = new Etcd3({ hosts, dialTimeout: this.callTimeoutMs, ...(options.auth ? { auth: options.auth } : {}) });
+      this.client = new Etcd3({
+        hosts,
+        dialTimeout: this.callTimeoutMs,
+        // etcd3's default watch backoff grows to 30 s; discovery wants watches back sooner.
+        faultHandling: { watchBackoff: cappedBackoff(WATCH_BACKOFF_MIN_MS, WATCH_BACKOFF_MAX_MS) },
+        ...(options.auth ? { auth: options.auth } : {}),
+      });
       this.ownsClient = true;
     }
   }
@@ -140,8 +167,14 @@ export class EtcdRegistry implements Registry {
       watcher.on('put', refresh);
       watcher.on('delete', refresh);
       // Fires again after every reconnect: events missed while disconnected are re-read.
-      watcher.on('connected', refresh);
-      watcher.on('disconnected', (err) => this.logger.warn({ err, appid }, 'discovery etcd watcher disconnected'));
+      watcher.on('connected', () => {
+        this.stopPolling(w);
+        w.refresh();
+      });
+      watcher.on('disconnected', (err) => {
+        this.logger.warn({ err, appid }, 'discovery etcd watcher disconnected');
+        if (this.watches.has(w) && !this.polls.has(w)) this.polls.set(w, setInterval(refresh, this.disconnectedPollMs));
+      });
       watcher.on('error', (err) => this.logger.warn({ err, appid }, 'discovery etcd watcher error'));
       await w.start();
     } catch (err) {
@@ -221,8 +254,15 @@ export class EtcdRegistry implements Registry {
     return buildSnapshot(appid, list);
   }
 
+  private stopPolling(w: SnapshotWatch): void {
+    const timer = this.polls.get(w);
+    if (timer) clearInterval(timer);
+    this.polls.delete(w);
+  }
+
   private async unwatch(w: SnapshotWatch): Promise<void> {
     this.watches.delete(w);
+    this.stopPolling(w);
     const watcher = this.watchers.get(w);
     this.watchers.delete(w);
     if (watcher) {
