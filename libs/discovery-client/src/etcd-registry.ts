@@ -142,6 +142,11 @@ export class EtcdRegistry implements Registry {
     const instance: Instance = { ...base, latest_timestamp: nextTimestamp(this.now(), previous?.instance.latest_timestamp) };
     const reg = new EtcdRegistration(this, instance, `${this.appPrefix(base.appid)}${base.hostname}`);
     await reg.start();
+    if (this.closed) {
+      // close() ran while the write was in flight and could not see this registration.
+      await reg.cancel().catch(() => undefined);
+      throw new RegistryError(RegistryErrorCode.CLOSED, 'EtcdRegistry is closed');
+    }
     // The key now belongs to the new lease; the old registration only gives its lease back.
     previous?.supersede();
     this.registrations.set(id, reg);

@@ -155,6 +155,11 @@ export class RedisRegistry implements Registry {
     const instance: Instance = { ...base, latest_timestamp: nextTimestamp(this.now(), previous?.instance.latest_timestamp) };
     const reg = new RedisRegistration(this, instance, this.appKey(base.appid));
     await reg.put();
+    if (this.closed) {
+      // close() ran while the write was in flight and could not see this registration.
+      await reg.cancel().catch(() => undefined);
+      throw new RegistryError(RegistryErrorCode.CLOSED, 'RedisRegistry is closed');
+    }
     // Re-registering a hostname this registry holds supersedes the old registration: it stops
     // renewing and will not delete the new value on cancel.
     previous?.supersede();
