@@ -14,7 +14,14 @@ import { Etcd3, type Lease, type Watcher } from 'etcd3';
 import { RegistryError, RegistryErrorCode } from './errors.js';
 import { buildSnapshot, checkMetadata, checkName, nextTimestamp, normalizeInput, parseStoredInstance } from './instance.js';
 import { SILENT_LOGGER, type RegistryLogger } from './logger.js';
-import { DEFAULT_CALL_TIMEOUT_MS, DEFAULT_ENV, DEFAULT_ETCD_PREFIX, DEFAULT_TTL_SEC } from './options.js';
+import {
+  DEFAULT_CALL_TIMEOUT_MS,
+  DEFAULT_DISCONNECTED_POLL_MS,
+  DEFAULT_ENV,
+  DEFAULT_ETCD_PREFIX,
+  DEFAULT_REGRANT_DELAY_MS,
+  DEFAULT_TTL_SEC,
+} from './options.js';
 import type { Instance, InstanceInput, InstanceSnapshot, Registration, Registry, SnapshotListener, Watch } from './registry.js';
 import { SnapshotWatch } from './snapshot-watch.js';
 
@@ -108,8 +115,8 @@ export class EtcdRegistry implements Registry {
     if (typeof this.prefix !== 'string' || this.prefix === '') throw invalidOption('`keyPrefix` must be a non-empty string');
     this.ttlSec = intOption('ttlSec', options.ttlSec, DEFAULT_TTL_SEC, 2);
     this.callTimeoutMs = intOption('callTimeoutMs', options.callTimeoutMs, DEFAULT_CALL_TIMEOUT_MS, 1);
-    this.regrantDelayMs = intOption('regrantDelayMs', options.regrantDelayMs, 1_000, 0);
-    this.disconnectedPollMs = intOption('disconnectedPollMs', options.disconnectedPollMs, 1_000, 10);
+    this.regrantDelayMs = intOption('regrantDelayMs', options.regrantDelayMs, DEFAULT_REGRANT_DELAY_MS, 0);
+    this.disconnectedPollMs = intOption('disconnectedPollMs', options.disconnectedPollMs, DEFAULT_DISCONNECTED_POLL_MS, 10);
     this.now = options.now ?? Date.now;
     this.logger = options.logger ?? SILENT_LOGGER;
     if (options.client) {

@@ -2,10 +2,12 @@ export { version } from './version.js';
 export { RegistryError, RegistryErrorCode } from './errors.js';
 export {
   DEFAULT_CALL_TIMEOUT_MS,
+  DEFAULT_DISCONNECTED_POLL_MS,
   DEFAULT_ENV,
   DEFAULT_ETCD_PREFIX,
   DEFAULT_REDIS_POLL_INTERVAL_MS,
   DEFAULT_REDIS_PREFIX,
+  DEFAULT_REGRANT_DELAY_MS,
   DEFAULT_TTL_SEC,
   etcdRegistryOptionsSchema,
   instanceConfigSchema,

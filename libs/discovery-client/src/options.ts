@@ -17,6 +17,10 @@ export const DEFAULT_ETCD_PREFIX = '/goim/discovery/';
 export const DEFAULT_REDIS_PREFIX = 'goim:discovery:';
 /** Redis watch polling period, ms: bounds how late a watcher sees an instance that expired (TTL + this). */
 export const DEFAULT_REDIS_POLL_INTERVAL_MS = 1_000;
+/** etcd: pause before granting a new lease after one was lost, ms. */
+export const DEFAULT_REGRANT_DELAY_MS = 1_000;
+/** etcd: how often a watch re-reads its prefix while its watcher stream is disconnected, ms. */
+export const DEFAULT_DISCONNECTED_POLL_MS = 1_000;
 /** Deadline of one etcd/Redis call made by the registry, ms. */
 export const DEFAULT_CALL_TIMEOUT_MS = 3_000;
 

@@ -136,7 +136,7 @@ export class RedisRegistry implements Registry {
       this.ownsClient = false;
     } else {
       if (!/^rediss?:\/\/.+/.test(options.url!)) throw invalidOption('`url` must look like redis://host:port');
-      this.client = new Redis(options.url!, { commandTimeout: callTimeoutMs, maxRetriesPerRequest: 2, lazyConnect: false });
+      this.client = new Redis(options.url!, { commandTimeout: callTimeoutMs, maxRetriesPerRequest: 2 });
       this.ownsClient = true;
       this.client.on('error', (err: Error) => this.logger.warn({ err }, 'discovery redis client error'));
     }
