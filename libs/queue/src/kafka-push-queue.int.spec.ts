@@ -1,0 +1,102 @@
+import { Kafka, logLevel } from 'kafkajs';
+import { requireService, uniquePrefix } from '@goim/testkit';
+import { contractMsg, describePushQueueContract } from '@goim/queue/testing';
+import { PushMsg, PushMsg_Type } from '@goim/protocol/rpc';
+import { KafkaPushQueue, keyPartition, QueueErrorCode } from '@goim/queue';
+
+const brokers = requireService('GOIM_TEST_KAFKA_BROKERS').split(',');
+const topicName = () => uniquePrefix('kq') + 'push';
+// Low group timings so joins and rebalances take about a second (brokers allow ≥ 6 s sessions).
+const fast = { sessionTimeoutMs: 6_000, rebalanceTimeoutMs: 6_000, heartbeatIntervalMs: 300, maxWaitTimeMs: 100, commitIntervalMs: 50 };
+
+describePushQueueContract('KafkaPushQueue', {
+  bounded: false,
+  testTimeoutMs: 60_000,
+  create: (s) =>
+    new KafkaPushQueue({
+      brokers,
+      topic: topicName(),
+      partitions: s.partitions,
+      retryDelaysMs: s.retryDelaysMs,
+      drainTimeoutMs: s.drainTimeoutMs,
+      ...fast,
+    }),
+});
+
+describe('KafkaPushQueue', () => {
+  const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING }).admin();
+  beforeAll(() => admin.connect());
+  afterAll(() => admin.disconnect());
+
+  async function offsets(topic: string): Promise<number[]> {
+    const res = await admin.fetchTopicOffsets(topic);
+    return res.sort((a, b) => a.partition - b.partition).map((p) => Number(p.high));
+  }
+
+  it('rejects bad options naming the property', () => {
+    expect(() => new KafkaPushQueue({})).toThrow(expect.objectContaining({ code: QueueErrorCode.INVALID_OPTIONS, message: expect.stringContaining('`brokers`') }));
+    expect(() => new KafkaPushQueue({ brokers, kafka: new Kafka({ brokers }) })).toThrow(expect.objectContaining({ message: expect.stringContaining('mutually exclusive') }));
+    expect(() => new KafkaPushQueue({ brokers, partitions: 0 })).toThrow(expect.objectContaining({ message: expect.stringContaining('`partitions`') }));
+  });
+
+  it('creates the topic with 16 partitions and puts each key on the partition sarama would pick, value = protobuf PushMsg', async () => {
+    const topic = topicName();
+    const q = new KafkaPushQueue({ brokers, topic, ...fast });
+    const msgs: PushMsg[] = [
+      { type: PushMsg_Type.ROOM, operation: 1000, speed: 0, server: '', room: 'live://1000', keys: [], msg: Buffer.from('r'), msgID: 'a' }, // → 12
+      { ...contractMsg('foobar', 0) }, // keys[0] = foobar → 8
+      { type: PushMsg_Type.BROADCAST, operation: 5, speed: 1, server: '', room: '', keys: [], msg: Buffer.from('b'), msgID: 'c' }, // "5" → 0
+    ];
+    for (const m of msgs) await q.producer().publish(m);
+    const meta = await admin.fetchTopicMetadata({ topics: [topic] });
+    expect(meta.topics[0]!.partitions).toHaveLength(16);
+    const high = await offsets(topic);
+    const expected = Array.from({ length: 16 }, () => 0);
+    for (const p of [12, 8, 0]) expected[p]!++;
+    expect(high).toEqual(expected);
+    expect([keyPartition('live://1000', 16), keyPartition('foobar', 16), keyPartition('5', 16)]).toEqual([12, 8, 0]);
+
+    // Read the raw records back with a plain kafkajs consumer: key bytes and value bytes.
+    const kafka = new Kafka({ brokers, logLevel: logLevel.NOTHING });
+    const raw = kafka.consumer({ groupId: uniquePrefix('raw'), sessionTimeout: 6_000, heartbeatInterval: 300, maxWaitTimeInMs: 100 });
+    await raw.connect();
+    await raw.subscribe({ topics: [topic], fromBeginning: true });
+    const got: Array<{ partition: number; key: string; value: Buffer }> = [];
+    await raw.run({ eachMessage: async ({ partition, message }) => void got.push({ partition, key: message.key!.toString(), value: message.value! }) });
+    const deadline = Date.now() + 20_000;
+    while (got.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await raw.disconnect();
+    const byKey = new Map(got.map((g) => [g.key, g]));
+    expect(byKey.get('live://1000')?.partition).toBe(12);
+    expect(byKey.get('foobar')?.partition).toBe(8);
+    expect(byKey.get('5')?.partition).toBe(0);
+    expect(byKey.get('foobar')!.value.equals(Buffer.from(PushMsg.encode(msgs[1]!).finish()))).toBe(true);
+    await q.close();
+  }, 60_000);
+
+  it('holds at most maxQueuedMessages publishes and makes the rest wait, losing none', async () => {
+    const topic = topicName();
+    const q = new KafkaPushQueue({ brokers, topic, partitions: 2, maxQueuedMessages: 50, maxBatchMessages: 20, ...fast });
+    let maxSeen = 0;
+    const all: Promise<void>[] = [];
+    for (let s = 0; s < 600; s++) {
+      all.push(q.producer().publish(contractMsg(`k${s % 3}`, s)));
+      maxSeen = Math.max(maxSeen, q.queuedMessages);
+    }
+    const sampler = setInterval(() => (maxSeen = Math.max(maxSeen, q.queuedMessages)), 1);
+    await Promise.all(all);
+    clearInterval(sampler);
+    expect(maxSeen).toBe(50);
+    expect((await offsets(topic)).reduce((a, b) => a + b, 0)).toBe(600);
+    await q.close();
+  }, 60_000);
+
+  it('rejects with GOIM_ERR_QUEUE_FULL when publishes stay queued past publishTimeoutMs', async () => {
+    // An unreachable broker: the first publish sits in flight, the second waits for room.
+    const q = new KafkaPushQueue({ kafka: new Kafka({ brokers: ['127.0.0.1:1'], logLevel: logLevel.NOTHING, retry: { retries: 1, initialRetryTime: 50 }, connectionTimeout: 200 }), topic: 't', ensureTopic: false, maxQueuedMessages: 1, publishTimeoutMs: 50 });
+    const first = q.producer().publish(contractMsg('x', 0)).then(() => undefined, (err: unknown) => err);
+    await expect(q.producer().publish(contractMsg('x', 1))).rejects.toMatchObject({ code: QueueErrorCode.FULL });
+    expect(await first).toMatchObject({ code: QueueErrorCode.PUBLISH_FAILED });
+    await q.close();
+  }, 30_000);
+});

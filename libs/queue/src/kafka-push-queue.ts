@@ -1,0 +1,531 @@
+/**
+ * KafkaPushQueue: PushQueue on Apache Kafka through kafkajs, interoperable with goim's Go
+ * logic and job: same topic (`goim-push-topic`), value (protobuf goim.logic.PushMsg) and
+ * message key (spec §3.3), and the same key → partition mapping as sarama's default hash
+ * partitioner, so a Go logic and a TS logic put one room on the same partition.
+ *
+ * Diverges from goim on purpose (spec §10.23): goim's job marks offsets before handling
+ * (at-most-once); here offsets are committed only after the handler resolved, a rejected
+ * message is retried in place with backoff (never skipped), and on a rebalance the partition
+ * restarts at the last committed offset on its new owner (at-least-once).
+ */
+import { Kafka, logLevel as KafkaLogLevel, type Admin, type Consumer, type EachBatchPayload, type KafkaMessage, type logCreator, type Producer } from 'kafkajs';
+import { PushMsg } from '@goim/protocol/rpc';
+import { QueueError, QueueErrorCode } from './errors.js';
+import { callHandler, checkMsg, closedError, deferred, Sleeper, type Deferred } from './internal.js';
+import { SILENT_LOGGER, type QueueLogger } from './logger.js';
+import {
+  checkDelays,
+  checkInt,
+  checkName,
+  DEFAULT_DRAIN_TIMEOUT_MS,
+  DEFAULT_GROUP,
+  DEFAULT_PARTITIONS,
+  DEFAULT_PUBLISH_TIMEOUT_MS,
+  DEFAULT_RETRY_DELAYS_MS,
+  DEFAULT_TOPIC,
+  retryDelayMs,
+} from './options.js';
+import { keyPartition } from './partitioner.js';
+import { pushMsgKey, type PushDelivery, type PushHandler, type PushQueue, type PushQueueConsumer, type PushQueueProducer } from './push-queue.js';
+
+/** Publishes waiting in the producer (queued or being sent) before `publish` waits. */
+export const DEFAULT_KAFKA_MAX_QUEUED = 10_000;
+/** Messages per produce request. */
+export const DEFAULT_KAFKA_MAX_BATCH = 500;
+/** Consumer group session timeout, ms (kafkajs default; brokers allow ≥ 6000 by default). */
+export const DEFAULT_KAFKA_SESSION_TIMEOUT_MS = 30_000;
+/** Consumer group rebalance timeout, ms. */
+export const DEFAULT_KAFKA_REBALANCE_TIMEOUT_MS = 60_000;
+/** Consumer heartbeat interval, ms. */
+export const DEFAULT_KAFKA_HEARTBEAT_INTERVAL_MS = 3_000;
+/** Longest a fetch waits for data, ms (also bounds how fast an idle consumer stops). */
+export const DEFAULT_KAFKA_MAX_WAIT_MS = 1_000;
+/** Handled offsets are committed at least this often within a batch, and at its end, ms. */
+export const DEFAULT_KAFKA_COMMIT_INTERVAL_MS = 200;
+
+/** Options of {@link KafkaPushQueue}. Give `brokers` or `kafka`, not both. */
+export interface KafkaPushQueueOptions {
+  /** Bootstrap brokers (`host:port`); the queue creates its kafkajs client. */
+  brokers?: string[];
+  /** A kafkajs client to use instead of `brokers`. */
+  kafka?: Kafka;
+  /** kafkajs clientId when `brokers` is given. Default `goim-ts`. */
+  clientId?: string;
+  /** Topic. Default `goim-push-topic` (goim's `kafka.topic`). */
+  topic?: string;
+  /** Partitions when the topic has to be created. Default 16. */
+  partitions?: number;
+  /** Replication factor when the topic has to be created; -1 = the broker's default. Default -1. */
+  replicationFactor?: number;
+  /** Create the topic (admin API) when missing, before the first publish / subscribe. Default true. */
+  ensureTopic?: boolean;
+  /** Publishes held by the producer (queued or in flight) before `publish` waits. Default 10 000. */
+  maxQueuedMessages?: number;
+  /** Messages per produce request. Default 500. */
+  maxBatchMessages?: number;
+  /** How long `publish` waits for room before GOIM_ERR_QUEUE_FULL, ms. Default 10 000. */
+  publishTimeoutMs?: number;
+  /** Consumer group session timeout, ms. Default 30 000. */
+  sessionTimeoutMs?: number;
+  /** Consumer group rebalance timeout, ms. Default 60 000. */
+  rebalanceTimeoutMs?: number;
+  /** Consumer heartbeat interval, ms. Default 3000. */
+  heartbeatIntervalMs?: number;
+  /** Fetch max wait, ms. Default 1000. */
+  maxWaitTimeMs?: number;
+  /** Commit handled offsets at least this often inside a batch, ms (always at batch end). Default 200. */
+  commitIntervalMs?: number;
+  /** Delays between retries of a rejected message, ms; the last repeats. Default 100…5000. */
+  retryDelaysMs?: readonly number[];
+  /** How long a consumer's `close()` waits for in-flight handlers, ms. Default 10 000. */
+  drainTimeoutMs?: number;
+  /** pino-compatible logger; kafkajs logs go to it (WARN and up; INFO as debug). Silent by default. */
+  logger?: QueueLogger;
+}
+
+/** kafkajs partitioner matching sarama's default hash partitioner (see partitioner.ts). */
+export const saramaHashPartitioner = () =>
+  ({ partitionMetadata, message }: { partitionMetadata: unknown[]; message: { key?: Buffer | string | null } }): number => {
+    // goim always sets a key; sarama picks a random partition for a nil key.
+    if (message.key === null || message.key === undefined) return Math.floor(Math.random() * partitionMetadata.length);
+    return keyPartition(typeof message.key === 'string' ? message.key : new Uint8Array(message.key), partitionMetadata.length);
+  };
+
+/** A kafkajs logCreator writing to a pino-compatible logger. */
+function bridgeLogs(logger: QueueLogger): logCreator {
+  return () =>
+    ({ namespace, level, log }) => {
+      const { message, timestamp: _t, ...extra } = log;
+      const fields = { component: 'kafkajs', namespace, ...extra };
+      if (level === KafkaLogLevel.ERROR) logger.error(fields, message);
+      else if (level === KafkaLogLevel.WARN) logger.warn(fields, message);
+      else logger.debug(fields, message);
+    };
+}
+
+interface Pending {
+  key: string;
+  value: Buffer;
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+interface Waiter {
+  admit(): void;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * PushQueue on Kafka (kafkajs 2.2.4): acks=all, idempotent producer, sarama-compatible key
+ * partitioning, consumer groups with commits only after handling. See the file comment.
+ */
+export class KafkaPushQueue implements PushQueue {
+  readonly topic: string;
+  /** @internal */ readonly kafka: Kafka;
+  private readonly partitions: number;
+  private readonly replicationFactor: number;
+  private readonly ensureTopicOn: boolean;
+  private readonly maxQueued: number;
+  private readonly maxBatch: number;
+  private readonly publishTimeoutMs: number;
+  /** @internal */ readonly consumerConfig: { sessionTimeout: number; rebalanceTimeout: number; heartbeatInterval: number; maxWaitTimeInMs: number };
+  /** @internal */ readonly commitIntervalMs: number;
+  /** @internal */ readonly retryDelays: readonly number[];
+  /** @internal */ readonly drainTimeoutMs: number;
+  /** @internal */ readonly logger: QueueLogger;
+  /** @internal */ readonly sleeper = new Sleeper();
+  private producerReady: Promise<Producer> | undefined;
+  private topicReady: Promise<void> | undefined;
+  private readonly queued: Pending[] = [];
+  private inFlight = 0;
+  private readonly waiters: Waiter[] = [];
+  private sending: Promise<void> | undefined;
+  private sendLoopRunning = false;
+  private readonly consumers = new Set<KafkaConsumer>();
+  private closed = false;
+  private producerClosed = false;
+  private closing: Promise<void> | undefined;
+  private readonly theProducer: PushQueueProducer;
+
+  constructor(options: KafkaPushQueueOptions) {
+    const owner = 'KafkaPushQueue';
+    if (!options || (!options.brokers && !options.kafka)) throw new QueueError(QueueErrorCode.INVALID_OPTIONS, `${owner}: \`brokers\` or \`kafka\` is required`);
+    if (options.brokers && options.kafka) throw new QueueError(QueueErrorCode.INVALID_OPTIONS, `${owner}: \`brokers\` and \`kafka\` are mutually exclusive`);
+    if (options.brokers && (!Array.isArray(options.brokers) || options.brokers.length === 0 || options.brokers.some((b) => typeof b !== 'string' || !b))) {
+      throw new QueueError(QueueErrorCode.INVALID_OPTIONS, `${owner}: \`brokers\` must be a non-empty list of host:port strings`);
+    }
+    checkName(owner, 'topic', options.topic);
+    checkName(owner, 'clientId', options.clientId);
+    checkInt(owner, 'partitions', options.partitions, 1, 100_000);
+    checkInt(owner, 'replicationFactor', options.replicationFactor, -1, 1_000);
+    checkInt(owner, 'maxQueuedMessages', options.maxQueuedMessages, 1);
+    checkInt(owner, 'maxBatchMessages', options.maxBatchMessages, 1);
+    checkInt(owner, 'publishTimeoutMs', options.publishTimeoutMs, 0);
+    checkInt(owner, 'sessionTimeoutMs', options.sessionTimeoutMs, 1);
+    checkInt(owner, 'rebalanceTimeoutMs', options.rebalanceTimeoutMs, 1);
+    checkInt(owner, 'heartbeatIntervalMs', options.heartbeatIntervalMs, 1);
+    checkInt(owner, 'maxWaitTimeMs', options.maxWaitTimeMs, 0);
+    checkInt(owner, 'commitIntervalMs', options.commitIntervalMs, 0);
+    checkInt(owner, 'drainTimeoutMs', options.drainTimeoutMs, 0);
+    checkDelays(owner, 'retryDelaysMs', options.retryDelaysMs);
+    this.topic = options.topic ?? DEFAULT_TOPIC;
+    this.partitions = options.partitions ?? DEFAULT_PARTITIONS;
+    this.replicationFactor = options.replicationFactor ?? -1;
+    this.ensureTopicOn = options.ensureTopic ?? true;
+    this.maxQueued = options.maxQueuedMessages ?? DEFAULT_KAFKA_MAX_QUEUED;
+    this.maxBatch = options.maxBatchMessages ?? DEFAULT_KAFKA_MAX_BATCH;
+    this.publishTimeoutMs = options.publishTimeoutMs ?? DEFAULT_PUBLISH_TIMEOUT_MS;
+    this.consumerConfig = {
+      sessionTimeout: options.sessionTimeoutMs ?? DEFAULT_KAFKA_SESSION_TIMEOUT_MS,
+      rebalanceTimeout: options.rebalanceTimeoutMs ?? DEFAULT_KAFKA_REBALANCE_TIMEOUT_MS,
+      heartbeatInterval: options.heartbeatIntervalMs ?? DEFAULT_KAFKA_HEARTBEAT_INTERVAL_MS,
+      maxWaitTimeInMs: options.maxWaitTimeMs ?? DEFAULT_KAFKA_MAX_WAIT_MS,
+    };
+    this.commitIntervalMs = options.commitIntervalMs ?? DEFAULT_KAFKA_COMMIT_INTERVAL_MS;
+    this.retryDelays = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
+    this.drainTimeoutMs = options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
+    this.logger = options.logger ?? SILENT_LOGGER;
+    this.kafka =
+      options.kafka ??
+      new Kafka({
+        clientId: options.clientId ?? 'goim-ts',
+        brokers: options.brokers!,
+        logLevel: options.logger ? KafkaLogLevel.INFO : KafkaLogLevel.NOTHING,
+        logCreator: bridgeLogs(this.logger),
+      });
+    this.theProducer = {
+      publish: (msg) => this.publish(msg),
+      close: () => this.closeProducer(),
+    };
+  }
+
+  producer(): PushQueueProducer {
+    return this.theProducer;
+  }
+
+  consumer(group: string = DEFAULT_GROUP): PushQueueConsumer {
+    checkName('KafkaPushQueue.consumer', 'group', group);
+    if (this.closed) throw closedError('KafkaPushQueue');
+    const c = new KafkaConsumer(this, group);
+    this.consumers.add(c);
+    return c;
+  }
+
+  /** Publishes held by the producer right now (queued + in flight); at most `maxQueuedMessages`. */
+  get queuedMessages(): number {
+    return this.queued.length + this.inFlight;
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.doClose();
+    return this.closing;
+  }
+
+  private async doClose(): Promise<void> {
+    this.closed = true;
+    this.producerClosed = true;
+    await Promise.all([...this.consumers].map((c) => c.close()));
+    await this.closeProducer();
+    this.sleeper.clear();
+  }
+
+  /** @internal */
+  forget(c: KafkaConsumer): void {
+    this.consumers.delete(c);
+  }
+
+  /** @internal */
+  isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** @internal Creates the topic with `partitions` partitions when it does not exist (once). */
+  ensureTopic(): Promise<void> {
+    if (!this.ensureTopicOn) return Promise.resolve();
+    this.topicReady ??= (async () => {
+      const admin: Admin = this.kafka.admin();
+      await admin.connect();
+      try {
+        const topics = await admin.listTopics();
+        if (!topics.includes(this.topic)) {
+          await admin.createTopics({ topics: [{ topic: this.topic, numPartitions: this.partitions, replicationFactor: this.replicationFactor }], waitForLeaders: true });
+        }
+      } catch (err) {
+        // Another process may have created it in between.
+        if (!String((err as Error)?.message).includes('already exists')) throw err;
+      } finally {
+        await admin.disconnect();
+      }
+    })().catch((err: unknown) => {
+      this.topicReady = undefined;
+      throw err;
+    });
+    return this.topicReady;
+  }
+
+  private connectProducer(): Promise<Producer> {
+    this.producerReady ??= (async () => {
+      await this.ensureTopic();
+      // Idempotent + one request in flight: broker-side dedup of retries and no reordering.
+      const p = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: saramaHashPartitioner });
+      await p.connect();
+      return p;
+    })().catch((err: unknown) => {
+      this.producerReady = undefined;
+      throw err;
+    });
+    return this.producerReady;
+  }
+
+  private publish(msg: PushMsg): Promise<void> {
+    if (this.producerClosed) return Promise.reject(closedError('KafkaPushQueue'));
+    try {
+      checkMsg(msg);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const key = pushMsgKey(msg);
+    const value = Buffer.from(PushMsg.encode(msg).finish());
+    return new Promise<void>((resolve, reject) => {
+      const pending: Pending = { key, value, resolve, reject };
+      // FIFO behind earlier waiters keeps publish-call order per key under back-pressure.
+      if (this.waiters.length === 0 && this.queuedMessages < this.maxQueued) {
+        this.enqueue(pending);
+        return;
+      }
+      const waiter: Waiter = {
+        admit: () => {
+          clearTimeout(waiter.timer);
+          this.enqueue(pending);
+        },
+        timer: setTimeout(() => {
+          const i = this.waiters.indexOf(waiter);
+          if (i >= 0) this.waiters.splice(i, 1);
+          reject(new QueueError(QueueErrorCode.FULL, `KafkaPushQueue: ${this.maxQueued} publishes stayed queued for ${this.publishTimeoutMs} ms`));
+        }, this.publishTimeoutMs),
+      };
+      this.waiters.push(waiter);
+    });
+  }
+
+  private enqueue(p: Pending): void {
+    this.queued.push(p);
+    if (!this.sendLoopRunning) {
+      this.sendLoopRunning = true;
+      this.sending = this.sendLoop();
+    }
+  }
+
+  /**
+   * Sends queued messages one produce request at a time (publishes that arrive meanwhile ride
+   * in the next request), so call order is send order; each caller's promise settles with its
+   * request.
+   */
+  private async sendLoop(): Promise<void> {
+    // The running flag is cleared in the same tick the loop finds the queue empty (finally runs
+    // synchronously on return), so a publish right after starts a new loop instead of stranding.
+    try {
+      while (this.queued.length > 0) {
+        const batch = this.queued.splice(0, this.maxBatch);
+        this.inFlight = batch.length;
+        try {
+          const producer = await this.connectProducer();
+          await producer.send({ topic: this.topic, acks: -1, messages: batch.map((m) => ({ key: m.key, value: m.value })) });
+          for (const m of batch) m.resolve();
+        } catch (err) {
+          const e = new QueueError(QueueErrorCode.PUBLISH_FAILED, `KafkaPushQueue: producing ${batch.length} message(s) to ${this.topic} failed`, { cause: err });
+          for (const m of batch) m.reject(e);
+        } finally {
+          this.inFlight = 0;
+        }
+        while (this.waiters.length > 0 && this.queuedMessages < this.maxQueued) this.waiters.shift()!.admit();
+      }
+    } finally {
+      this.sendLoopRunning = false;
+    }
+  }
+
+  private async closeProducer(): Promise<void> {
+    this.producerClosed = true;
+    for (const w of this.waiters.splice(0)) {
+      clearTimeout(w.timer);
+      w.admit(); // accepted before close: still sent, never dropped
+    }
+    await this.sending;
+    const ready = this.producerReady;
+    this.producerReady = undefined;
+    if (ready) {
+      const p = await ready.catch(() => undefined);
+      await p?.disconnect();
+    }
+  }
+}
+
+type RunResult = 'ok' | 'failed' | 'abandoned';
+
+/** One member of a consumer group; one kafkajs consumer. */
+class KafkaConsumer implements PushQueueConsumer {
+  private handler: PushHandler | undefined;
+  private client: Consumer | undefined;
+  private closing: Promise<void> | undefined;
+  private stopping = false;
+  private readonly abandon: Deferred<'abandoned'> = deferred();
+
+  constructor(
+    private readonly queue: KafkaPushQueue,
+    readonly group: string,
+  ) {}
+
+  async start(handler: PushHandler): Promise<void> {
+    if (this.closing || this.queue.isClosed()) throw closedError('KafkaPushQueue consumer');
+    if (this.handler) throw new QueueError(QueueErrorCode.ALREADY_STARTED, 'KafkaPushQueue consumer: start() was already called');
+    this.handler = handler;
+    const q = this.queue;
+    const consumer = q.kafka.consumer({ groupId: this.group, allowAutoTopicCreation: false, ...q.consumerConfig });
+    this.client = consumer;
+    try {
+      await q.ensureTopic();
+      await consumer.connect();
+      // A new group starts at the oldest retained message (goim's job starts at the newest and
+      // loses what was published while no job ran).
+      await consumer.subscribe({ topics: [q.topic], fromBeginning: true });
+      const joined = new Promise<void>((resolve, reject) => {
+        const offJoin = consumer.on(consumer.events.GROUP_JOIN, () => {
+          offJoin();
+          offCrash();
+          resolve();
+        });
+        const offCrash = consumer.on(consumer.events.CRASH, (e) => {
+          offJoin();
+          offCrash();
+          reject(e.payload.error);
+        });
+      });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: 1_000,
+        eachBatch: (payload) => this.eachBatch(payload),
+      });
+      await joined;
+    } catch (err) {
+      await consumer.disconnect().catch(() => {});
+      throw new QueueError(QueueErrorCode.SUBSCRIBE_FAILED, `KafkaPushQueue: joining group ${this.group} on ${q.topic} failed`, { cause: err });
+    }
+  }
+
+  /**
+   * Handles one partition's batch in order. A message's offset is resolved (and committed,
+   * at least every commitIntervalMs and at the end) only after its handler resolved; a
+   * rejected message is retried in place, so nothing after it in the partition moves.
+   * Stopping, a rebalance (stale batch) or an abandoned handler ends the batch early; the
+   * unhandled rest is fetched again from the resolved offset, or by the next owner from the
+   * committed one.
+   */
+  private async eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }: EachBatchPayload): Promise<void> {
+    const { topic, partition } = batch;
+    let handled: string | undefined;
+    let lastCommit = Date.now();
+    const commit = async () => {
+      if (handled === undefined) return;
+      const offset = (BigInt(handled) + 1n).toString();
+      handled = undefined;
+      lastCommit = Date.now();
+      await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset }] }] });
+    };
+    try {
+      for (const message of batch.messages) {
+        if (!isRunning() || isStale() || this.stopping) break;
+        const ok = await this.handleMessage(topic, partition, message, isRunning, isStale, heartbeat);
+        if (!ok) break;
+        resolveOffset(message.offset);
+        handled = message.offset;
+        if (Date.now() - lastCommit >= this.queue.commitIntervalMs) await commit();
+        await heartbeat();
+      }
+    } finally {
+      // If this commit fails (the group is rebalancing), the handled messages come again to
+      // the next owner: duplicates, never loss.
+      await commit().catch((err: unknown) => this.queue.logger.debug({ err, topic, partition }, 'offset commit failed; messages will be redelivered'));
+    }
+  }
+
+  /** Runs the handler for one message until it resolves; false = stop the batch here. */
+  private async handleMessage(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    isRunning: () => boolean,
+    isStale: () => boolean,
+    heartbeat: () => Promise<void>,
+  ): Promise<boolean> {
+    const q = this.queue;
+    const id = `${topic}/${partition}/${message.offset}`;
+    if (!message.value) {
+      q.logger.error({ id }, 'kafka message has no value; skipped');
+      return true;
+    }
+    let msg: PushMsg;
+    try {
+      msg = PushMsg.decode(message.value);
+    } catch (err) {
+      // A value that is not a PushMsg would block the partition forever: report and skip it.
+      q.logger.error({ err, id }, 'kafka message is not a goim.logic.PushMsg; skipped');
+      return true;
+    }
+    const key = message.key ? message.key.toString() : pushMsgKey(msg);
+    for (let attempt = 1; ; attempt++) {
+      const handler = this.handler;
+      if (!handler) return false;
+      const delivery: PushDelivery = { msg: attempt === 1 ? msg : PushMsg.decode(message.value), key, id, attempt };
+      const result = await this.run(handler, delivery);
+      if (result === 'ok') return true;
+      if (result === 'abandoned') return false;
+      // Wait before retrying, but keep the group session alive and notice rebalances/stops.
+      const until = Date.now() + retryDelayMs(attempt, q.retryDelays);
+      while (Date.now() < until) {
+        if (!isRunning() || isStale() || this.stopping) return false;
+        await heartbeat();
+        await q.sleeper.sleep(Math.min(100, until - Date.now()));
+      }
+      if (!isRunning() || isStale() || this.stopping) return false;
+    }
+  }
+
+  private async run(handler: PushHandler, delivery: PushDelivery): Promise<RunResult> {
+    const handled = callHandler(handler, delivery).then(
+      () => 'ok' as const,
+      (err: unknown) => {
+        this.queue.logger.debug({ err, id: delivery.id, attempt: delivery.attempt }, 'push handler rejected; will retry');
+        return 'failed' as const;
+      },
+    );
+    return Promise.race([handled, this.abandon.promise]);
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.doClose();
+    return this.closing;
+  }
+
+  private async doClose(): Promise<void> {
+    this.stopping = true;
+    if (this.client) {
+      // disconnect() stops fetching, waits for the running batches (each ends after its
+      // in-flight handler), commits, and leaves the group. Handlers outliving the drain
+      // timeout are abandoned uncommitted: the next owner gets their messages.
+      const timer = setTimeout(() => {
+        this.queue.logger.warn({ group: this.group }, 'push handlers outlived the drain timeout; their messages will be redelivered');
+        this.abandon.resolve('abandoned');
+      }, this.queue.drainTimeoutMs);
+      try {
+        await this.client.disconnect();
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+    this.abandon.resolve('abandoned');
+    this.queue.forget(this);
+  }
+}
