@@ -272,6 +272,16 @@ export const logicConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /** goim-ts: the admin API (`/goim/admin/*`, used by apps/admin). */
+    admin: z
+      .object({
+        /** `Authorization: Bearer <token>` for the admin API; '' = admin API disabled (404). */
+        token: z.string().default(''),
+        /** Prometheus `/metrics` URLs of comets/jobs whose counters the admin metrics snapshot sums. */
+        metricsUrls: z.array(z.string()).default([]),
+      })
+      .strict()
+      .prefault({}),
     log: z
       .object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') })
       .strict()
@@ -374,7 +384,7 @@ function toInt(name: string, v: string): number {
 /**
  * Environment variables: goim's identity ones (REGION, ZONE, DEPLOY_ENV, WEIGHT) and
  * goim-ts deployment ones (GOIM_LOGIC_HTTP_ADDR, GOIM_LOGIC_RPC_ADDR, GOIM_REDIS_ADDR,
- * GOIM_KAFKA_BROKERS comma-separated, GOIM_PUSH_BEARER_TOKENS comma-separated, LOG_LEVEL).
+ * GOIM_KAFKA_BROKERS comma-separated, GOIM_PUSH_BEARER_TOKENS comma-separated, GOIM_ADMIN_TOKEN, LOG_LEVEL).
  */
 function fromEnv(env: Record<string, string | undefined>): Record<string, unknown> {
   const out: Record<string, Record<string, unknown>> = {};
@@ -390,6 +400,7 @@ function fromEnv(env: Record<string, string | undefined>): Record<string, unknow
   if (env.GOIM_REDIS_ADDR !== undefined) set('redis', 'addr', env.GOIM_REDIS_ADDR);
   if (env.GOIM_KAFKA_BROKERS !== undefined) set('kafka', 'brokers', csv(env.GOIM_KAFKA_BROKERS));
   if (env.GOIM_PUSH_BEARER_TOKENS !== undefined) set('push', 'bearerTokens', csv(env.GOIM_PUSH_BEARER_TOKENS));
+  if (env.GOIM_ADMIN_TOKEN !== undefined) set('admin', 'token', env.GOIM_ADMIN_TOKEN);
   if (env.LOG_LEVEL) set('log', 'level', env.LOG_LEVEL);
   return out;
 }

@@ -17,6 +17,7 @@ import { isDevelopmentEnv, parseListenAddr, type LogicConfig } from './config.js
 import { LogicError, LogicErrorCode } from './errors.js';
 import { startLogicGrpcServer, type BoundGrpcServer } from './grpc/server.js';
 import { createHttpApp } from './http/app.js';
+import type { AdminApiOptions } from './http/admin.js';
 import { silentLogger, type Logger } from './logger.js';
 import { createLogicMetrics, type LogicMetrics } from './metrics.js';
 import { OnlineAggregator } from './online.js';
@@ -48,6 +49,8 @@ export interface LogicDeps {
   locate?: (clientIP: string) => string;
   /** Extra HTTP routes mounted before the 404 handler (standalone's demo page, admin). */
   routes?: (app: express.Express) => void;
+  /** In-process extras for the admin API (apps/standalone: its comet service and counters). */
+  admin?: AdminApiOptions;
 }
 
 /** Listening addresses. */
@@ -130,6 +133,7 @@ export function createLogic(config: LogicConfig, deps: LogicDeps): Logic {
     locate: deps.locate,
     isReady: () => state === 'listening',
     ...(deps.routes ? { routes: deps.routes } : {}),
+    ...(deps.admin ? { admin: deps.admin } : {}),
   });
 
   async function listen(): Promise<LogicAddresses> {

@@ -18,6 +18,7 @@ import type { LogicMetrics } from '../metrics.js';
 import type { OnlineAggregator } from '../online.js';
 import type { Pusher } from '../push.js';
 import { nodesReply } from '../service.js';
+import { mountAdminApi, type AdminApiOptions } from './admin.js';
 import { BindingError, bindQuery, type FieldSpec } from './binding.js';
 
 /** Envelope codes (goim's ecode values; -401 is a goim-ts addition for the bearer token). */
@@ -38,6 +39,8 @@ export interface HttpAppDeps {
   isReady: () => boolean;
   /** Extra routes mounted before the 404 handler (apps/standalone's demo page, admin). */
   routes?: (app: express.Express) => void;
+  /** In-process extras for the admin API (`/goim/admin/*`, enabled by `admin.token`). */
+  admin?: AdminApiOptions;
 }
 
 type Envelope = { code: number; message: string; data?: unknown };
@@ -216,6 +219,7 @@ export function createHttpApp(deps: HttpAppDeps): express.Express {
     }
   });
 
+  mountAdminApi(app, { ...deps.admin, token: config.admin.token, metricsUrls: config.admin.metricsUrls, comets, online, sessions, metrics, logger: logger.child({ component: 'admin' }) });
   deps.routes?.(app);
 
   // Unknown paths (and wrong methods) answer like gin: plain-text 404.
