@@ -11,6 +11,7 @@ import { hostname } from 'node:os';
 import { parse as parseToml } from 'smol-toml';
 import { z } from 'zod';
 import { DEFAULT_BUCKET_COUNT, DEFAULT_MAX_OUTBOUND_BYTES, DEFAULT_TIMER_RESOLUTION_MS } from '@goim/bucket';
+import { registryConfigSchema } from '@goim/discovery-client';
 import { ConfigError, ConfigErrorCode } from './errors.js';
 
 /** goim's code default for `protocol.handshakeTimeout` (the example file uses 8 s). */
@@ -21,6 +22,8 @@ export const DEFAULT_IDLE_TIMEOUT_MS = 8 * 60_000;
 export const DEFAULT_WRITE_TIMEOUT_MS = 10_000;
 /** Online report to logic, as goim (10 s). */
 export const DEFAULT_ONLINE_REPORT_MS = 10_000;
+/** conn_count / ip_count refresh in the discovery registration, as goim (10 s). */
+export const DEFAULT_METADATA_INTERVAL_MS = 10_000;
 /** Graceful-shutdown window over which connections are closed in batches. */
 export const DEFAULT_DRAIN_MS = 5_000;
 
@@ -159,8 +162,22 @@ export const cometConfigSchema = z
       })
       .strict()
       .prefault({}),
-    /** goim's discovery / whitelist sections: accepted (a goim TOML loads), not used yet. */
-    discovery: z.object({ nodes: z.array(z.string()).default([]) }).loose().optional(),
+    /**
+     * Discovery. goim's `nodes` is accepted (a goim TOML loads) and unused. goim-ts: with a
+     * `registry` (`{type = "etcd"|"redis"|"static", …}`, same keys as apps/logic, see
+     * @goim/discovery-client) the comet registers as `goim.comet` and follows `goim.logic`
+     * instances instead of the static `rpcClient.logicAddr`.
+     */
+    discovery: z
+      .object({
+        nodes: z.array(z.string()).default([]),
+        registry: registryConfigSchema.optional(),
+        /** How often `conn_count`/`ip_count` are written into the registration (goim: 10 s). */
+        metadataInterval: duration(DEFAULT_METADATA_INTERVAL_MS),
+      })
+      .loose()
+      .prefault({}),
+    /** goim's whitelist section: accepted (a goim TOML loads), not used. */
     whitelist: z.object({}).loose().optional(),
     /** HTTP admin: /metrics, /healthz, /readyz ('' = disabled). */
     admin: z

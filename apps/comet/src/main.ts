@@ -2,11 +2,44 @@
  * `comet` entry point: the only place that reads process.env/argv, installs signal handlers
  * and exits. Flags as goim: -conf -region -zone -deploy.env -host -weight -addrs -offline
  * -debug (plus -logic host:port, goim-ts).
+ *
+ * With `discovery.registry` configured the comet follows `goim.logic` instances and registers
+ * itself as `goim.comet`; otherwise it calls the static `rpcClient.logicAddr`.
  */
+import { networkInterfaces } from 'node:os';
 import { pino } from 'pino';
-import { createLogicClient } from '@goim/protocol/rpc';
+import { createRegistry, type Registry, type Watch } from '@goim/discovery-client';
+import { createLogicClient, type Closable, type LogicService } from '@goim/protocol/rpc';
 import { createComet } from './comet.js';
 import { loadCometConfig } from './config.js';
+import type { Logger } from './logger.js';
+import { FollowingLogicClient, followLogic, registerComet, type CometRegistration } from './registration.js';
+
+/** Longest wait for one shutdown step (leaving discovery, closing the registry). */
+const SHUTDOWN_STEP_MS = 5_000;
+
+/** The address other processes reach us at: the bound host, or (wildcard) the first non-loopback IPv4, as goim. */
+function advertiseHost(bound: string): string {
+  if (bound && bound !== '0.0.0.0' && bound !== '::') return bound;
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return '127.0.0.1';
+}
+
+/** Runs `fn` but gives up after `ms` (a stuck backend must not block exit forever). */
+async function within(ms: number, what: string, fn: () => Promise<void>, logger: Logger): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    fn().catch((err: unknown) => logger.warn({ err }, `${what} failed`)),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        logger.warn({ ms }, `${what} did not finish in time`);
+        resolve();
+      }, ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
 
 async function main(): Promise<void> {
   const config = loadCometConfig(process.argv.slice(2), process.env);
@@ -14,11 +47,49 @@ async function main(): Promise<void> {
     name: 'comet',
     level: config.env.debug ? 'debug' : (process.env.LOG_LEVEL ?? 'info'),
     redact: ['token', '*.token', 'cookie', '*.cookie'],
-  });
-  const logic = createLogicClient(config.rpcClient.logicAddr, { deadlineMs: config.rpcClient.timeout });
+  }) as unknown as Logger;
+
+  let registry: Registry | undefined;
+  let logicWatch: Watch | undefined;
+  let logic: Closable<LogicService>;
+  if (config.discovery.registry) {
+    registry = createRegistry(config.discovery.registry, { logger: logger.child({ component: 'discovery' }) });
+    const following = new FollowingLogicClient({
+      zone: config.env.zone,
+      deadlineMs: config.rpcClient.timeout,
+      logger: logger.child({ component: 'logic-client' }),
+    });
+    logicWatch = await followLogic(registry, following);
+    logger.info({ type: config.discovery.registry.type, logics: following.targets() }, 'watching goim.logic in discovery');
+    logic = following;
+  } else {
+    logic = createLogicClient(config.rpcClient.logicAddr, { deadlineMs: config.rpcClient.timeout });
+  }
+
   const comet = createComet(config, { logic, logger });
   const addresses = await comet.listen();
-  logger.info({ host: config.env.host, region: config.env.region, zone: config.env.zone, addresses }, 'comet started');
+  let registration: CometRegistration | undefined;
+  if (registry) {
+    if (!addresses.grpc) throw new Error('discovery.registry needs the gRPC server (rpcServer.addr): job reaches the comet through it');
+    registration = await registerComet(
+      registry,
+      {
+        region: config.env.region,
+        zone: config.env.zone,
+        host: config.env.host,
+        weight: config.env.weight,
+        offline: config.env.offline,
+        addrs: config.env.addrs,
+        grpcAddr: `${advertiseHost(addresses.grpc.host)}:${addresses.grpc.port}`,
+      },
+      comet.buckets,
+      { intervalMs: config.discovery.metadataInterval, logger: logger.child({ component: 'discovery' }) },
+    );
+  }
+  logger.info(
+    { host: config.env.host, region: config.env.region, zone: config.env.zone, addresses, registered: registration !== undefined },
+    'comet started',
+  );
 
   let stopping = false;
   const stop = (signal: string): void => {
@@ -28,16 +99,21 @@ async function main(): Promise<void> {
     }
     stopping = true;
     logger.info({ signal, drainMs: config.shutdown.drain }, 'shutting down');
-    comet
-      .close()
-      .then(() => {
-        logic.close();
-        process.exit(0);
-      })
-      .catch((err: unknown) => {
+    (async () => {
+      // Leave discovery first: logic stops handing this comet out and job stops routing to it
+      // while its clients are told (op 6, reconnect) to move.
+      if (registration) await within(SHUTDOWN_STEP_MS, 'leaving discovery', () => registration.cancel(), logger);
+      await comet.close();
+      await logicWatch?.stop();
+      logic.close();
+      if (registry) await within(SHUTDOWN_STEP_MS, 'closing discovery', () => registry.close(), logger);
+    })().then(
+      () => process.exit(0),
+      (err: unknown) => {
         logger.error({ err }, 'shutdown failed');
         process.exit(1);
-      });
+      },
+    );
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));

@@ -55,6 +55,9 @@ export class SnapshotWatch implements Watch {
     }
     this.running = this.loop().finally(() => {
       this.running = undefined;
+      // A notice that arrived after the loop's last dirty check but before this callback
+      // only set `dirty`: reload for it now, or that change would be missed.
+      if (this.dirty) this.refresh();
     });
   }
 
