@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseToml } from 'smol-toml';
 import { z } from 'zod';
+import { registryConfigSchema } from '@goim/discovery-client';
 import { ConfigError, ConfigErrorCode } from './errors.js';
 
 /** goim's room batch size (`room.batch`): frames per BroadcastRoom. */
@@ -90,9 +91,18 @@ export const jobConfigSchema = z
       })
       .strict()
       .prefault({}),
-    /** goim's discovery nodes; accepted for config compatibility, unused until a discovery registry is wired. */
+    /**
+     * goim's discovery `nodes` (accepted for config compatibility, unused). goim-ts: with a
+     * `registry` (`{type = "etcd"|"redis"|"static", …}`, same keys as apps/logic) the job follows
+     * the `goim.comet` instances instead of the static `comets` list.
+     */
     discovery: z
-      .object({ nodes: z.array(z.string()).default([]) })
+      .object({
+        nodes: z.array(z.string()).default([]),
+        registry: registryConfigSchema.optional(),
+        /** Longest pause between "no comet yet" checks at startup (backoff from 250 ms up to this). */
+        waitMax: duration(5_000),
+      })
       .strict()
       .prefault({}),
     kafka: z
@@ -180,6 +190,9 @@ export const jobConfigSchema = z
   .superRefine((cfg, ctx) => {
     if (cfg.job.zoneOnly && !cfg.env.zone) {
       ctx.addIssue({ code: 'custom', path: ['job', 'zoneOnly'], message: 'job.zoneOnly needs env.zone (-zone / ZONE)' });
+    }
+    if (cfg.discovery.registry && cfg.comets.length) {
+      ctx.addIssue({ code: 'custom', path: ['comets'], message: 'give either `comets` or `discovery.registry`, not both' });
     }
     const seen = new Set<string>();
     for (const [i, c] of cfg.comets.entries()) {

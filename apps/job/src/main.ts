@@ -1,9 +1,15 @@
 /**
  * `job` entry point: the only place that reads process.env/argv, installs signal handlers
  * and exits. Flags as goim: -conf -region -zone -deploy.env -host -debug.
+ *
+ * With `discovery.registry` the comet directory follows `goim.comet` in discovery; the job
+ * waits (backoff, a log line per attempt) until a comet is registered instead of panicking
+ * like goim's job (§10.28).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
-import { MemoryCometDirectory } from './comet-directory.js';
+import { createRegistry, type Registry, type Watch } from '@goim/discovery-client';
+import { MemoryCometDirectory, followRegistry } from './comet-directory.js';
 import { loadJobConfig, parseBind } from './config.js';
 import { createQueueConsumer } from './consumer.js';
 import { listenJobHttp, type JobHttpServer } from './http.js';
@@ -13,6 +19,27 @@ async function main(): Promise<void> {
   const config = loadJobConfig(process.argv.slice(2), process.env);
   const logger = pino({ name: 'job', level: config.env.debug ? 'debug' : (process.env.LOG_LEVEL ?? 'info') });
   const comets = MemoryCometDirectory.fromAddresses(config.comets, { deadlineMs: config.comet.deadline });
+  let registry: Registry | undefined;
+  let cometWatch: Watch | undefined;
+  let stopping = false;
+  if (config.discovery.registry) {
+    registry = createRegistry(config.discovery.registry, { logger: logger.child({ component: 'discovery' }) });
+    // The registry backend may still be starting: retry the watch with backoff, never crash.
+    for (let attempt = 1, delay = 250; !cometWatch; attempt++, delay = Math.min(delay * 2, config.discovery.waitMax)) {
+      try {
+        cometWatch = await followRegistry(comets, registry);
+      } catch (err) {
+        if (stopping) return;
+        logger.warn({ err, attempt, retryInMs: delay }, 'discovery not reachable yet; retrying');
+        await sleep(delay);
+      }
+    }
+    for (let attempt = 1, delay = 250; comets.list().length === 0 && !stopping; attempt++, delay = Math.min(delay * 2, config.discovery.waitMax)) {
+      logger.warn({ attempt, retryInMs: delay }, 'no goim.comet instance in discovery yet; waiting before consuming');
+      await sleep(delay);
+    }
+    logger.info({ type: config.discovery.registry.type, comets: comets.list().map((c) => c.hostname) }, 'following goim.comet in discovery');
+  }
   const queue = createQueueConsumer(config, logger.child({ component: 'queue' }));
   const job = createJob(config, { consumer: queue.consumer, comets, logger });
   let http: JobHttpServer | undefined;
@@ -22,11 +49,10 @@ async function main(): Promise<void> {
   }
   await job.start();
   logger.info(
-    { zone: config.env.zone, zoneOnly: config.job.zoneOnly, queue: config.queue.type, comets: config.comets.length, httpPort: http?.port },
+    { zone: config.env.zone, zoneOnly: config.job.zoneOnly, queue: config.queue.type, comets: comets.list().length, httpPort: http?.port },
     'job started',
   );
 
-  let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) {
       logger.warn({ signal }, 'second signal: exiting now');
@@ -43,7 +69,9 @@ async function main(): Promise<void> {
       await http?.close();
       await job.close();
       await queue.close();
+      await cometWatch?.stop();
       await comets.close();
+      await registry?.close();
     })().then(
       () => process.exit(0),
       (err: unknown) => {
