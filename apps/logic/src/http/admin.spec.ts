@@ -1,7 +1,7 @@
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import type { Instance } from '@goim/discovery-client';
-import { CometServiceDefinition, cometGrpcHandlers, type CometService, type KickReq } from '@goim/protocol/rpc';
-import { MemoryPushQueue } from '@goim/queue';
+import { CometServiceDefinition, PushMsg_Type, cometGrpcHandlers, type CometService, type KickReq, type PushMsg } from '@goim/protocol/rpc';
+import { MemoryPushQueue, type PushQueueProducer } from '@goim/queue';
 import { MemorySessionStore } from '@goim/session-store';
 import { StaticCometSource } from '../comets.js';
 import { resolveLogicConfig, type LogicConfigInput } from '../config.js';
@@ -273,6 +273,49 @@ describe('admin API (/goim/admin/*)', () => {
       ],
     });
     expect(scrapes).toEqual(['http://comet:3105/metrics', 'http://down:1/metrics']);
+  });
+});
+
+describe('admin push (/goim/admin/push)', () => {
+  /** Records what logic accepted (the queue has its own suites). */
+  class RecordingProducer implements PushQueueProducer {
+    published: PushMsg[] = [];
+    async publish(msg: PushMsg) {
+      this.published.push(msg);
+    }
+    async close() {}
+  }
+  const push = (base: string, body: unknown, token?: string | null) =>
+    call(base, '/goim/admin/push', { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' }, token });
+
+  it('pushes to keys, mids, a room and everyone behind the admin token', async () => {
+    const producer = new RecordingProducer();
+    const h = await start({ admin: { token: TOKEN } }, [], { producer });
+    await h.sessions.addMapping(5, 'k5', 'c1');
+    expect((await push(h.base, { target: 'keys', operation: 1000, body: 'to key', keys: ['k5'] })).json).toEqual({ code: 0, message: '', data: { messages: 1 } });
+    expect((await push(h.base, { target: 'mids', operation: 1001, body: 'to mid', mids: [5] })).json.data).toEqual({ messages: 1 });
+    expect((await push(h.base, { target: 'room', operation: 1002, body: 'to room', room: 'live://1000' })).json.data).toEqual({ messages: 1 });
+    expect((await push(h.base, { target: 'all', operation: 1003, body: 'to all', speed: 5 })).json.data).toEqual({ messages: 1 });
+    const seen = producer.published.map((m) => [m.type, m.operation, m.server, m.keys, m.room, m.speed, Buffer.from(m.msg).toString()]);
+    expect(seen).toEqual([
+      [PushMsg_Type.PUSH, 1000, 'c1', ['k5'], '', 0, 'to key'],
+      [PushMsg_Type.PUSH, 1001, 'c1', ['k5'], '', 0, 'to mid'],
+      [PushMsg_Type.ROOM, 1002, '', [], 'live://1000', 0, 'to room'],
+      [PushMsg_Type.BROADCAST, 1003, '', [], '', 5, 'to all'],
+    ]);
+  });
+
+  it('refuses a wrong token and explains a bad form', async () => {
+    const producer = new RecordingProducer();
+    const h = await start({ admin: { token: TOKEN } }, [], { producer });
+    expect((await push(h.base, { target: 'all', operation: 1000, body: 'x' }, 'nope')).status).toBe(401);
+    const noRoom = await push(h.base, { target: 'room', operation: 1000, body: 'x', room: '1000' });
+    expect(noRoom.status).toBe(400);
+    expect(noRoom.json.message).toContain('type://id');
+    const noKeys = await push(h.base, { target: 'keys', operation: 1000, body: 'x' });
+    expect(noKeys.json.message).toContain('keys');
+    expect((await push(h.base, { target: 'everyone', operation: 1000, body: 'x' })).status).toBe(400);
+    expect(producer.published).toEqual([]);
   });
 });
 

@@ -4,6 +4,8 @@
  * - `GET  /goim/admin/nodes`        comet instances with region/zone, addrs, weight, offline, counts, updated
  * - `GET  /goim/admin/rooms/top`    rooms of every type, biggest first (`?limit=`, default 50)
  * - `GET  /goim/admin/rooms/:room`  one room (URL-encoded full id, e.g. `live%3A%2F%2F1000`): total + per comet
+ * - `POST /goim/admin/push`         JSON `{target: keys|mids|room|all, operation, body, keys?, mids?, room?, speed?}`
+ *                                   (the push API behind the admin token, so the dashboard needs no push token)
  * - `POST /goim/admin/kick`         JSON `{keys?, mids?, reason?}` → each comet holding them closes them (op 6 KICKED)
  * - `GET  /goim/admin/metrics`      a JSON snapshot of cumulative counters (the UI turns deltas into rates)
  *
@@ -21,6 +23,7 @@ import type { CometSource } from '../comets.js';
 import type { Logger } from '../logger.js';
 import type { LogicMetrics } from '../metrics.js';
 import type { OnlineAggregator } from '../online.js';
+import type { Pusher } from '../push.js';
 
 /** Envelope codes of the admin API (0 and -400/-401/-500 as the push API; -404 = disabled). */
 export const AdminCode = { OK: 0, REQUEST_ERR: -400, UNAUTHORIZED: -401, DISABLED: -404, SERVER_ERR: -500 } as const;
@@ -64,6 +67,7 @@ export interface AdminApiDeps extends AdminApiOptions {
   comets: CometSource;
   online: Pick<OnlineAggregator, 'roomCount' | 'refresh'>;
   sessions: SessionStore;
+  pusher: Pusher;
   metrics: LogicMetrics;
   logger: Logger;
 }
@@ -95,6 +99,27 @@ const KICK_BODY = z
   .strict()
   .refine((b) => b.keys.length + b.mids.length > 0, { message: 'give at least one of `keys` or `mids`' });
 
+const PUSH_BODY = z
+  .object({
+    target: z.enum(['keys', 'mids', 'room', 'all']),
+    operation: z.number().int().min(0).max(2 ** 31 - 1),
+    /** The message, as UTF-8 text. */
+    body: z.string().max(1024 * 1024),
+    keys: z.array(z.string().min(1)).max(10_000).default([]),
+    mids: z.array(z.number().int().positive()).max(10_000).default([]),
+    /** Full room id, `type://id` (e.g. `live://1000`). */
+    room: z.string().default(''),
+    speed: z.number().int().min(0).default(0),
+  })
+  .strict()
+  .superRefine((b, ctx) => {
+    if (b.target === 'keys' && b.keys.length === 0) ctx.addIssue({ code: 'custom', path: ['keys'], message: 'target "keys" needs keys' });
+    if (b.target === 'mids' && b.mids.length === 0) ctx.addIssue({ code: 'custom', path: ['mids'], message: 'target "mids" needs mids' });
+    if (b.target === 'room' && !/^[^:/]+:\/\/.+/.test(b.room)) {
+      ctx.addIssue({ code: 'custom', path: ['room'], message: 'target "room" needs room as "type://id", e.g. "live://1000"' });
+    }
+  });
+
 const DISABLED_MESSAGE = 'admin API disabled: set admin.token (env GOIM_ADMIN_TOKEN) to enable it';
 /** Online counts read for the admin view at most this often (each read hits the session store once per comet). */
 const ROOMS_REFRESH_MS = 1_000;
@@ -112,6 +137,10 @@ const sha = (s: string) => createHash('sha256').update(s).digest();
 
 function send(res: Response, status: number, code: number, message: string, data?: unknown): void {
   res.status(status).json(data === undefined ? { code, message } : { code, message, data });
+}
+
+function issuesText(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
+  return issues.map((i) => `${i.path.map(String).join('.') || 'body'}: ${i.message}`).join('; ');
 }
 
 /** Sums the samples of the metrics in {@link METRIC_FIELDS} from Prometheus text exposition. */
@@ -212,10 +241,36 @@ export function mountAdminApi(app: express.Express, deps: AdminApiDeps): void {
     send(res, 200, AdminCode.OK, '', { room, count, servers });
   });
 
+  router.post('/push', express.json({ limit: '2mb' }), async (req, res) => {
+    const parsed = PUSH_BODY.safeParse(req.body ?? {});
+    if (!parsed.success) return send(res, 400, AdminCode.REQUEST_ERR, issuesText(parsed.error.issues));
+    const p = parsed.data;
+    const body = Buffer.from(p.body, 'utf8');
+    const { pusher } = deps;
+    let result: { messages: number };
+    switch (p.target) {
+      case 'keys':
+        result = await pusher.pushKeys(p.operation, p.keys, body);
+        break;
+      case 'mids':
+        result = await pusher.pushMids(p.operation, p.mids, body);
+        break;
+      case 'room': {
+        const at = p.room.indexOf('://');
+        result = await pusher.pushRoom(p.operation, p.room.slice(0, at), p.room.slice(at + 3), body);
+        break;
+      }
+      case 'all':
+        result = await pusher.pushAll(p.operation, p.speed, body);
+        break;
+    }
+    send(res, 200, AdminCode.OK, '', result);
+  });
+
   router.post('/kick', express.json({ limit: '1mb' }), async (req, res) => {
     const parsed = KICK_BODY.safeParse(req.body ?? {});
     if (!parsed.success) {
-      return send(res, 400, AdminCode.REQUEST_ERR, parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
+      return send(res, 400, AdminCode.REQUEST_ERR, issuesText(parsed.error.issues));
     }
     const { keys, mids, reason } = parsed.data;
     // Resolve where each connection lives through the session store, as pushes do.
