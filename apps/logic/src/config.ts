@@ -282,6 +282,16 @@ export const logicConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /** goim-ts: online aggregation timing (goim's constants by default, §3.5). */
+    online: z
+      .object({
+        /** How often `ol_` of every known comet is re-read. */
+        refresh: duration(DEFAULT_ONLINE_REFRESH_MS),
+        /** A comet whose newest report is older than this is dropped (its `ol_` key deleted). */
+        stale: duration(DEFAULT_ONLINE_STALE_MS),
+      })
+      .strict()
+      .prefault({}),
     log: z
       .object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') })
       .strict()

@@ -100,7 +100,12 @@ export function createLogic(config: LogicConfig, deps: LogicDeps): Logic {
   if (comets.current().length) updateNodes(comets.current());
   const unsubscribe = comets.onChange(updateNodes);
 
-  const online = new OnlineAggregator(deps.sessions, comets, { now, logger: logger.child({ component: 'online' }) });
+  const online = new OnlineAggregator(deps.sessions, comets, {
+    now,
+    refreshMs: config.online.refresh,
+    staleMs: config.online.stale,
+    logger: logger.child({ component: 'online' }),
+  });
   const pusher = new Pusher(deps.sessions, deps.producer, deps.newMsgID, (type) =>
     metrics.pushMessages.inc({ type: PUSH_TYPE_LABEL[type] ?? 'unknown' }),
   );

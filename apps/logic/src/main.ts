@@ -3,13 +3,13 @@
  * and exits. Flags as goim: -conf -region -zone -deploy.env -host -weight.
  *
  * Backends: Redis (`redis.addr` / `redis.clusterNodes`) for sessions, else the memory store;
- * the push queue per `queue.type` (redis-streams, memory; Kafka not wired yet);
+ * the push queue per `queue.type` (kafka, redis-streams, memory);
  * comets from `discovery.registry` (etcd/Redis/static) when set, else `discovery.comets`.
  */
 import { networkInterfaces } from 'node:os';
 import { pino } from 'pino';
 import { createRegistry, type Registration, type Registry } from '@goim/discovery-client';
-import { MemoryPushQueue, RedisStreamsPushQueue, type PushQueue } from '@goim/queue';
+import { KafkaPushQueue, MemoryPushQueue, RedisStreamsPushQueue, type PushQueue } from '@goim/queue';
 import { MemorySessionStore, RedisSessionStore, type SessionStore } from '@goim/session-store';
 import { loadLogicConfig, type LogicConfig } from './config.js';
 import { registryCometSource, type CometSource } from './comets.js';
@@ -47,12 +47,13 @@ function pushQueue(config: LogicConfig, logger: Logger): PushQueue {
       logger.info({ stream: config.kafka.topic }, 'push queue: redis streams');
       return new RedisStreamsPushQueue({ redis: config.queue.redisUrl, stream: config.kafka.topic, logger: qlog });
     case 'kafka':
-      // The Kafka adapter of @goim/queue is not in this build yet: say so instead of dropping pushes.
-      logger.error(
-        { brokers: config.kafka.brokers },
-        'queue.type "kafka" is not wired in this build of logic yet: pushes go to the in-process memory queue, no job will see them',
-      );
-      return new MemoryPushQueue({ topic: config.kafka.topic, logger: qlog });
+      logger.info({ brokers: config.kafka.brokers, topic: config.kafka.topic }, 'push queue: kafka');
+      return new KafkaPushQueue({
+        brokers: [...config.kafka.brokers],
+        clientId: `goim-logic-${config.env.host || 'ts'}`,
+        topic: config.kafka.topic,
+        logger: qlog,
+      });
     case 'memory':
       logger.warn({}, 'push queue: in-process memory queue (only an in-process job can read it)');
       return new MemoryPushQueue({ topic: config.kafka.topic, logger: qlog });
