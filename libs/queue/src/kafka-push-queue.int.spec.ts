@@ -1,8 +1,12 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { requireService, uniquePrefix } from '@goim/testkit';
+import { REPO_ROOT, requireService, uniquePrefix, waitFor } from '@goim/testkit';
 import { contractMsg, describePushQueueContract } from '@goim/queue/testing';
 import { PushMsg, PushMsg_Type } from '@goim/protocol/rpc';
-import { KafkaPushQueue, keyPartition, QueueErrorCode } from '@goim/queue';
+import { KafkaPushQueue, keyPartition, QueueErrorCode, type PushDelivery } from '@goim/queue';
 
 const brokers = requireService('GOIM_TEST_KAFKA_BROKERS').split(',');
 const topicName = () => uniquePrefix('kq') + 'push';
@@ -99,4 +103,52 @@ describe('KafkaPushQueue', () => {
     expect(await first).toMatchObject({ code: QueueErrorCode.PUBLISH_FAILED });
     await q.close();
   }, 30_000);
+
+  it('redelivers to another member what a SIGKILLed consumer process held unacknowledged', async () => {
+    const topic = topicName();
+    const group = uniquePrefix('kill');
+    const dir = mkdtempSync(join(tmpdir(), 'goim-queue-kill-'));
+    const script = join(dir, 'child.mts');
+    // The child consumes and hangs forever on kill#3, then gets SIGKILLed: no close, no leave,
+    // no commit of kill#3; the broker notices only when its session times out.
+    writeFileSync(
+      script,
+      `import { KafkaPushQueue } from ${JSON.stringify(join(REPO_ROOT, 'libs/queue/src/index.ts'))};
+const q = new KafkaPushQueue({ brokers: ${JSON.stringify(brokers)}, topic: ${JSON.stringify(topic)}, partitions: 2, ${Object.entries(fast).map(([k, v]) => `${k}: ${v}`).join(', ')} });
+await q.consumer(${JSON.stringify(group)}).start(async (d) => {
+  process.stdout.write('GOT ' + d.msg.msgID + '\\n');
+  if (d.msg.msgID === 'kill#3') await new Promise(() => {});
+});
+process.stdout.write('READY\\n');
+setInterval(() => {}, 1 << 30);
+`,
+    );
+    let child: ChildProcess | undefined;
+    const q = new KafkaPushQueue({ brokers, topic, partitions: 2, ...fast });
+    try {
+      for (let s = 0; s < 8; s++) await q.producer().publish(contractMsg('kill', s));
+      let out = '';
+      child = spawn(process.execPath, ['--conditions=@goim/source', '--import', 'tsx', script], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+      child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+      child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+      await waitFor(() => out.includes('GOT kill#3'), 'the child to hold kill#3', 30_000);
+      expect(out).not.toContain('GOT kill#4');
+      child.kill('SIGKILL');
+      const got: PushDelivery[] = [];
+      const b = q.consumer(group);
+      await b.start(async (d) => void got.push(d));
+      await waitFor(() => got.some((d) => d.msg.msgID === 'kill#7'), 'b to get the rest', 30_000);
+      const ids = got.map((d) => d.msg.msgID);
+      // Messages the child finished may come again if their commit had not happened yet
+      // (at-least-once), but kill#3..7 all come, in order, after them.
+      const from3 = ids.indexOf('kill#3');
+      expect(from3).toBeGreaterThanOrEqual(0);
+      expect(ids.slice(from3)).toEqual([3, 4, 5, 6, 7].map((s) => `kill#${s}`));
+      expect(ids.slice(0, from3)).toEqual(ids.slice(0, from3).slice().sort());
+    } finally {
+      if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await q.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
 });
