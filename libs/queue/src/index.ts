@@ -2,6 +2,7 @@
  * `@goim/queue`: the PushQueue contract (logic → job) and its adapters: memory (one
  * process), Redis Streams and Kafka.
  */
+export { version } from './version.js';
 export { pushMsgKey } from './push-queue.js';
 export { QueueError, QueueErrorCode } from './errors.js';
 export {
