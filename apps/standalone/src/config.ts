@@ -38,7 +38,7 @@ export const standaloneConfigSchema = z
 export type StandaloneConfig = z.output<typeof standaloneConfigSchema>;
 export type StandaloneConfigInput = z.input<typeof standaloneConfigSchema>;
 
-/** Resolves the config from an object plus env (`GOIM_BIND`, `GOIM_HTTP_PORT`, … see README). */
+/** Resolves the config from an object plus env (`GOIM_BIND`, `GOIM_HTTP_PORT`, `GOIM_ADMIN_TOKEN`, … see README). */
 export function resolveStandaloneConfig(input: StandaloneConfigInput = {}, env: Record<string, string | undefined> = {}): StandaloneConfig {
   const merged: Record<string, unknown> = { ...input, ports: { ...(input.ports ?? {}) } };
   const ports = merged.ports as Record<string, number>;
@@ -53,5 +53,10 @@ export function resolveStandaloneConfig(input: StandaloneConfigInput = {}, env: 
   num('GOIM_HTTP_PORT', 'http');
   num('GOIM_COMET_GRPC_PORT', 'cometGrpc');
   num('GOIM_LOGIC_GRPC_PORT', 'logicGrpc');
+  // The admin API token (logic's `admin.token`); unset = admin API disabled.
+  if (env.GOIM_ADMIN_TOKEN) {
+    const logic = (merged.logic ?? {}) as Record<string, unknown>;
+    merged.logic = { ...logic, admin: { ...((logic.admin ?? {}) as Record<string, unknown>), token: env.GOIM_ADMIN_TOKEN } };
+  }
   return Object.freeze(standaloneConfigSchema.parse(merged));
 }

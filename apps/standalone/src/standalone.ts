@@ -33,6 +33,11 @@ export interface StandaloneDeps {
   queue?: { producer: PushQueueProducer; consumer: PushQueueConsumer };
   /** Directory holding the built demo assets (index.html, goim-client.js). */
   demoDir?: string;
+  /**
+   * Directory holding the built admin dashboard (index.html, admin.js from apps/admin's
+   * build-ui); served at `/admin/`. Its API (`/goim/admin/*`) needs `logic.admin.token`.
+   */
+  adminDir?: string;
 }
 
 export interface StandaloneAddresses {
@@ -78,12 +83,27 @@ export function createStandalone(config: StandaloneConfig, deps: StandaloneDeps 
   });
   const cometSource = new StaticCometSource([]);
   const demo = config.demo ? loadDemo(deps.demoDir) : undefined;
+  const adminUi = loadAdminUi(deps.adminDir);
   const logic = createLogic(logicConfig, {
     sessions,
     producer,
     comets: cometSource,
     ...(log ? { logger: log.child({ role: 'logic' }) } : {}),
-    ...(demo ? { routes: (app: Express) => mountDemo(app, demo, () => wsPort) } : {}),
+    routes: (app: Express) => {
+      if (demo) mountDemo(app, demo, () => wsPort);
+      if (adminUi) mountAdminUi(app, adminUi, () => wsPort);
+    },
+    // The admin API reaches this process's comet directly (kick, counters, live node counts).
+    admin: {
+      cometService: (hostname) => (hostname === comet.host ? comet.service : undefined),
+      counters: () => {
+        const c = comet.buckets.counters;
+        return { delivered: c.delivered, kicked: c.kicked, slowConsumers: c.overflowed, replaced: c.replaced };
+      },
+      refreshNodes: () => {
+        if (grpcPort !== undefined) cometSource.set([instance(grpcPort)]);
+      },
+    },
   });
 
   const cometConfig = resolveCometConfig({
@@ -106,6 +126,7 @@ export function createStandalone(config: StandaloneConfig, deps: StandaloneDeps 
   const job = createJob(jobConfig, { consumer, comets: directory, ...(log ? { logger: log.child({ role: 'job' }) } : {}) });
 
   let wsPort = config.ports.ws;
+  let grpcPort: number | undefined;
   let refresh: ReturnType<typeof setInterval> | undefined;
   let closing: Promise<void> | undefined;
 
@@ -142,9 +163,10 @@ export function createStandalone(config: StandaloneConfig, deps: StandaloneDeps 
       const ws = c.ws[0]!;
       wsPort = ws.port;
       const grpc = c.grpc!;
-      const grpcPort = grpc.port;
-      cometSource.set([instance(grpcPort)]);
-      refresh = setInterval(() => cometSource.set([instance(grpcPort)]), INSTANCE_REFRESH_MS);
+      const port = grpc.port;
+      grpcPort = port;
+      cometSource.set([instance(port)]);
+      refresh = setInterval(() => cometSource.set([instance(port)]), INSTANCE_REFRESH_MS);
       refresh.unref();
       return {
         tcp: { host: tcp.host, port: tcp.port },
@@ -192,6 +214,37 @@ function mountDemo(app: Express, demo: DemoAssets, wsPort: () => number): void {
     res.type('application/javascript').send(demo.clientJs);
   });
   app.get('/', (_req: Request, res: Response) => res.redirect(302, '/demo'));
+}
+
+interface AdminUi {
+  html: string;
+  js: string;
+}
+
+function loadAdminUi(dir: string | undefined): AdminUi | undefined {
+  if (!dir) return undefined;
+  try {
+    return { html: readFileSync(join(dir, 'index.html'), 'utf8'), js: readFileSync(join(dir, 'admin.js'), 'utf8') };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Same headers as apps/admin's own server: scripts only from this origin, WebSockets allowed. */
+const ADMIN_CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+function mountAdminUi(app: Express, ui: AdminUi, wsPort: () => number): void {
+  app.get('/admin', (_req: Request, res: Response) => res.redirect(301, '/admin/'));
+  app.get('/admin/', (req: Request, res: Response) => {
+    // The live tail's WebSocket URL: this host, comet's WS port (an address, not a secret).
+    const host = /^[\w.-]+$/.test(req.hostname) ? req.hostname : '127.0.0.1';
+    res.setHeader('content-security-policy', ADMIN_CSP);
+    res.setHeader('cache-control', 'no-store');
+    res.type('html').send(ui.html.replace('<html lang="en">', `<html lang="en" data-ws-url="ws://${host}:${wsPort()}/sub">`));
+  });
+  app.get('/admin/admin.js', (_req: Request, res: Response) => {
+    res.type('application/javascript').send(ui.js);
+  });
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
