@@ -149,12 +149,15 @@ export function createLogic(config: LogicConfig, deps: LogicDeps): Logic {
     await online.start();
     try {
       grpc = await startLogicGrpcServer(service, rpcAddr.host ?? '0.0.0.0', rpcAddr.port);
-      const server = createServer(app);
-      // goim never applied its read timeout (§10.17).
-      if (config.httpServer.readTimeout > 0) {
-        server.requestTimeout = config.httpServer.readTimeout;
-        server.headersTimeout = config.httpServer.readTimeout;
-      }
+      // goim never applied its read timeout (§10.17). Node checks the timeouts every
+      // connectionsCheckingInterval (30 s by default), so check at least twice per timeout.
+      const readTimeout = config.httpServer.readTimeout;
+      const server = createServer(
+        readTimeout > 0
+          ? { requestTimeout: readTimeout, headersTimeout: readTimeout, connectionsCheckingInterval: Math.max(50, Math.min(1_000, readTimeout / 2)) }
+          : { requestTimeout: 0 },
+        app,
+      );
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(httpAddr.port, httpAddr.host, () => {
