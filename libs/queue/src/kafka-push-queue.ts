@@ -212,6 +212,11 @@ export class KafkaPushQueue implements PushQueue {
     return c;
   }
 
+  /** @internal Partitions used when creating the topic. */
+  get partitionCount(): number {
+    return this.partitions;
+  }
+
   /** Publishes held by the producer right now (queued + in flight); at most `maxQueuedMessages`. */
   get queuedMessages(): number {
     return this.queued.length + this.inFlight;
@@ -405,10 +410,16 @@ class KafkaConsumer implements PushQueueConsumer {
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: 1_000,
+        // One lane per partition this member may own (a topic with more partitions still works,
+        // with fewer partitions handled at once).
+        partitionsConsumedConcurrently: Math.max(q.partitionCount, DEFAULT_PARTITIONS),
         eachBatch: (payload) => this.eachBatch(payload),
       });
       await joined;
+      // kafkajs restarts the consumer on retriable failures by itself; anything else stops it.
+      consumer.on(consumer.events.CRASH, (e) => {
+        q.logger.error({ err: e.payload.error, restart: e.payload.restart, group: this.group, topic: q.topic }, 'kafka consumer crashed');
+      });
     } catch (err) {
       await consumer.disconnect().catch(() => {});
       throw new QueueError(QueueErrorCode.SUBSCRIBE_FAILED, `KafkaPushQueue: joining group ${this.group} on ${q.topic} failed`, { cause: err });

@@ -95,6 +95,7 @@ export class MemoryPushQueue implements PushQueue {
   /** @internal */ readonly sleeper = new Sleeper();
   private retained = 0;
   private closed = false;
+  private producerClosed = false;
   private readonly theProducer: PushQueueProducer;
 
   constructor(options: MemoryPushQueueOptions = {}) {
@@ -115,7 +116,9 @@ export class MemoryPushQueue implements PushQueue {
     this.logs = Array.from({ length: this.partitions }, () => ({ base: 0, head: 0, entries: [] }));
     this.theProducer = {
       publish: (msg) => this.publish(msg),
-      close: async () => {},
+      close: async () => {
+        this.producerClosed = true;
+      },
     };
   }
 
@@ -145,7 +148,7 @@ export class MemoryPushQueue implements PushQueue {
   }
 
   private publish(msg: PushMsg): Promise<void> {
-    if (this.closed) return Promise.reject(closedError('MemoryPushQueue'));
+    if (this.closed || this.producerClosed) return Promise.reject(closedError('MemoryPushQueue producer'));
     try {
       checkMsg(msg);
     } catch (err) {

@@ -154,6 +154,7 @@ export class RedisStreamsPushQueue implements PushQueue {
   private readonly consumers = new Set<RedisStreamsConsumer>();
   /** @internal */ readonly sleeper = new Sleeper();
   private closed = false;
+  private producerClosed = false;
   private closing: Promise<void> | undefined;
   private readonly theProducer: PushQueueProducer;
 
@@ -201,7 +202,10 @@ export class RedisStreamsPushQueue implements PushQueue {
     this.producerShards = Array.from({ length: this.shards }, () => ({ estimate: 0, checkedAt: 0, measuring: false, waiters: [], draining: false }));
     this.theProducer = {
       publish: (msg) => this.publish(msg),
-      close: async () => {},
+      // Each publish is one XADD already sent; nothing is buffered to flush.
+      close: async () => {
+        this.producerClosed = true;
+      },
     };
   }
 
@@ -256,7 +260,7 @@ export class RedisStreamsPushQueue implements PushQueue {
   }
 
   private publish(msg: PushMsg): Promise<void> {
-    if (this.closed) return Promise.reject(closedError('RedisStreamsPushQueue'));
+    if (this.closed || this.producerClosed) return Promise.reject(closedError('RedisStreamsPushQueue producer'));
     try {
       checkMsg(msg);
     } catch (err) {

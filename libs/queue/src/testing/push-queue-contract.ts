@@ -382,6 +382,26 @@ export function describePushQueueContract(name: string, options: PushQueueContra
       async () => {
         const q = await create();
         await expect(q.producer().publish({ type: 0 } as unknown as PushMsg)).rejects.toMatchObject({ code: QueueErrorCode.INVALID_MESSAGE });
+        await expect(q.producer().publish({ ...contractMsg('k', 0), msg: 'text' } as unknown as PushMsg)).rejects.toMatchObject({ code: QueueErrorCode.INVALID_MESSAGE });
+      },
+      timeout,
+    );
+
+    it(
+      'resolves a publish made just before the producer closes, then rejects publishes with GOIM_ERR_QUEUE_CLOSED',
+      async () => {
+        const q = await create();
+        const p = q.producer();
+        const last = p.publish(contractMsg('pc', 0));
+        await p.close();
+        await last;
+        await p.close();
+        await expect(p.publish(contractMsg('pc', 1))).rejects.toMatchObject({ code: QueueErrorCode.CLOSED });
+        const rec = new Recorder();
+        await q.consumer('g-pc').start(rec.handler('c'));
+        await waitUntil(() => rec.count() >= 1, 'pc#0', waitMs);
+        await sleep(quietMs);
+        expect(rec.deliveries.map((d) => d.msg.msgID)).toEqual(['pc#0']);
       },
       timeout,
     );
