@@ -1,0 +1,142 @@
+/**
+ * Report output: a terminal table per scenario, the JSON of the whole run, one SVG bar
+ * chart per scenario (hand-written SVG, no dependency), and RESULTS.md.
+ */
+import type { HotSpot } from './cpu-profile.js';
+
+export type Cell = string | number;
+
+export interface Chart {
+  title: string;
+  unit: string;
+  bars: { label: string; value: number }[];
+}
+
+export interface ScenarioResult {
+  id: string;
+  title: string;
+  columns: string[];
+  rows: Cell[][];
+  charts: Chart[];
+  notes: string[];
+  /** Per profiled server process: where its CPU went (only with --cpu-prof). */
+  profiles: { server: string; busyMs: number; spots: HotSpot[] }[];
+}
+
+export interface MachineInfo {
+  cpu: string;
+  cores: number;
+  memoryGB: number;
+  os: string;
+  node: string;
+  commit: string;
+  date: string;
+  loadAvgAtStart: number[];
+  mode: string;
+}
+
+export interface RunReport {
+  machine: MachineInfo;
+  scenarios: ScenarioResult[];
+  durationSec: number;
+}
+
+/** Formats a number for a table: thousands separators, at most `digits` decimals. */
+export function fmtNum(v: Cell, digits = 2): string {
+  if (typeof v === 'string') return v;
+  if (!Number.isFinite(v)) return '–';
+  const abs = Math.abs(v);
+  const d = abs >= 1000 ? 0 : abs >= 100 ? Math.min(digits, 1) : digits;
+  return v.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: 0 });
+}
+
+/** A plain-text table with right-aligned numbers. */
+export function textTable(columns: string[], rows: Cell[][]): string {
+  const cells = rows.map((r) => r.map((c) => fmtNum(c)));
+  const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[], raw?: Cell[]) =>
+    r.map((c, i) => (raw && typeof raw[i] === 'number' ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
+  return [line(columns), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map((r, i) => line(r, rows[i]))].join('\n');
+}
+
+/** A Markdown table. */
+export function markdownTable(columns: string[], rows: Cell[][]): string {
+  const esc = (s: string) => s.replace(/\|/g, '\\|');
+  return [
+    `| ${columns.map(esc).join(' | ')} |`,
+    `| ${columns.map((_, i) => (rows.some((r) => typeof r[i] === 'number') ? '---:' : '---')).join(' | ')} |`,
+    ...rows.map((r) => `| ${r.map((c) => esc(fmtNum(c))).join(' | ')} |`),
+  ].join('\n');
+}
+
+const xmlEscape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/** A horizontal bar chart as a standalone SVG document. */
+export function barChartSvg(chart: Chart): string {
+  const labelW = 330;
+  const barW = 360;
+  const rowH = 26;
+  const top = 40;
+  const width = labelW + barW + 120;
+  const height = top + chart.bars.length * rowH + 16;
+  const finite = chart.bars.map((b) => (Number.isFinite(b.value) ? b.value : 0));
+  const max = Math.max(...finite, 0) || 1;
+  const palette = ['#3b6fb6', '#d9822b', '#5a9e4b', '#a04ca0', '#c0392b', '#7f8c8d'];
+  const out = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+    `<rect width="100%" height="100%" fill="#fff"/>`,
+    `<text x="10" y="22" font-size="14" font-weight="bold">${xmlEscape(chart.title)} (${xmlEscape(chart.unit)})</text>`,
+  ];
+  chart.bars.forEach((b, i) => {
+    const y = top + i * rowH;
+    const w = Math.max(1, Math.round((finite[i]! / max) * barW));
+    out.push(
+      `<text x="${labelW - 8}" y="${y + 15}" text-anchor="end">${xmlEscape(b.label)}</text>`,
+      `<rect x="${labelW}" y="${y + 3}" width="${w}" height="${rowH - 8}" fill="${palette[i % palette.length]}"/>`,
+      `<text x="${labelW + w + 6}" y="${y + 15}">${xmlEscape(fmtNum(b.value))}</text>`,
+    );
+  });
+  out.push('</svg>');
+  return out.join('\n') + '\n';
+}
+
+export function machineLines(m: MachineInfo): string[] {
+  return [
+    `machine: ${m.cpu} × ${m.cores} cores, ${m.memoryGB} GB, ${m.os}`,
+    `node ${m.node}, commit ${m.commit}, ${m.date}, mode ${m.mode}, load average at start ${m.loadAvgAtStart.map((l) => l.toFixed(2)).join(' ')}`,
+  ];
+}
+
+/** The terminal rendering of one scenario. */
+export function scenarioText(s: ScenarioResult): string {
+  const parts = [`== ${s.title}`, textTable(s.columns, s.rows)];
+  for (const n of s.notes) parts.push(`   ${n}`);
+  for (const p of s.profiles) {
+    parts.push(`   CPU profile of ${p.server} (${p.busyMs} ms busy), top self time:`);
+    for (const h of p.spots) parts.push(`     ${h.selfPct.toFixed(1).padStart(5)} %  ${h.selfMs.toFixed(0).padStart(6)} ms  ${h.where}`);
+  }
+  return parts.join('\n');
+}
+
+/** RESULTS.md: machine, Node, commit and every scenario's table, notes and hot spots. */
+export function resultsMarkdown(r: RunReport, preamble: string[]): string {
+  const out = [
+    '# tools/bench results',
+    '',
+    '<!-- Generated by `npm run bench` (tools/bench/src/run.ts); do not edit by hand. -->',
+    '',
+    ...machineLines(r.machine).map((l) => `- ${l}`),
+    `- run time ${Math.round(r.durationSec)} s`,
+    '',
+    ...preamble,
+  ];
+  for (const s of r.scenarios) {
+    out.push('', `## ${s.title}`, '', markdownTable(s.columns, s.rows), '');
+    for (const n of s.notes) out.push(`- ${n}`);
+    for (const p of s.profiles) {
+      out.push('', `CPU profile of ${p.server} (${p.busyMs} ms busy), top self time:`, '');
+      out.push(markdownTable(['self %', 'self ms', 'function'], p.spots.map((h) => [h.selfPct, h.selfMs, h.where])));
+    }
+  }
+  return out.join('\n') + '\n';
+}
