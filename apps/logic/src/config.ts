@@ -133,7 +133,7 @@ export const logicConfigSchema = z
       })
       .strict()
       .prefault({}),
-    /** gRPC server `goim.logic.Logic`. Keepalive keys are accepted for goim files; grpc-js defaults as goim's. */
+    /** gRPC server `goim.logic.Logic`; the keepalive keys map to grpc-js server options (goim's defaults). */
     rpcServer: z
       .object({
         network: z.literal('tcp').default('tcp'),

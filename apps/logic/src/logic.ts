@@ -15,7 +15,7 @@ import { WeightedBalancer } from './balancer.js';
 import { StaticCometSource, eligibleComets, type CometSource } from './comets.js';
 import { isDevelopmentEnv, parseListenAddr, type LogicConfig } from './config.js';
 import { LogicError, LogicErrorCode } from './errors.js';
-import { startLogicGrpcServer, type BoundGrpcServer } from './grpc/server.js';
+import { grpcServerOptions, startLogicGrpcServer, type BoundGrpcServer } from './grpc/server.js';
 import { createHttpApp } from './http/app.js';
 import type { AdminApiOptions } from './http/admin.js';
 import { silentLogger, type Logger } from './logger.js';
@@ -148,7 +148,7 @@ export function createLogic(config: LogicConfig, deps: LogicDeps): Logic {
     const rpcAddr = parseListenAddr(config.rpcServer.addr);
     await online.start();
     try {
-      grpc = await startLogicGrpcServer(service, rpcAddr.host ?? '0.0.0.0', rpcAddr.port);
+      grpc = await startLogicGrpcServer(service, rpcAddr.host ?? '0.0.0.0', rpcAddr.port, grpcServerOptions(config.rpcServer));
       // goim never applied its read timeout (§10.17). Node checks the timeouts every
       // connectionsCheckingInterval (30 s by default), so check at least twice per timeout.
       const readTimeout = config.httpServer.readTimeout;

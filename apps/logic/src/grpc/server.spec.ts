@@ -248,3 +248,18 @@ describe('goim.logic.Logic over gRPC', () => {
     });
   });
 });
+
+describe('grpcServerOptions', () => {
+  it("maps goim's rpcServer keepalive keys to grpc-js options", async () => {
+    const { grpcServerOptions } = await import('./server.js');
+    const cfg = resolveLogicConfig({ toml: '[rpcServer]\nidleTimeout = "30s"\nmaxLifeTime = "1h"\nforceCloseWait = "10s"\nkeepAliveInterval = "20s"\nkeepAliveTimeout = "5s"' });
+    expect(grpcServerOptions(cfg.rpcServer)).toMatchObject({
+      'grpc.max_connection_idle_ms': 30_000,
+      'grpc.max_connection_age_ms': 3_600_000,
+      'grpc.max_connection_age_grace_ms': 10_000,
+      'grpc.keepalive_time_ms': 20_000,
+      'grpc.keepalive_timeout_ms': 5_000,
+      'grpc.max_receive_message_length': 16 << 20,
+    });
+  });
+});

@@ -1,5 +1,5 @@
 /** The gRPC server comets call: `goim.logic.Logic` over the LogicService implementation. */
-import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { Server, ServerCredentials, type ChannelOptions } from '@grpc/grpc-js';
 import { DEFAULT_GRPC_SERVER_OPTIONS, LogicServiceDefinition, logicGrpcHandlers, type LogicService } from '@goim/protocol/rpc';
 
 /** A bound, started gRPC server. */
@@ -11,10 +11,33 @@ export interface BoundGrpcServer {
   close(graceMs?: number): Promise<void>;
 }
 
+/** goim's `rpcServer` keepalive keys (ms), as grpc-js channel options. */
+export function grpcServerOptions(rpc: {
+  idleTimeout: number;
+  maxLifeTime: number;
+  forceCloseWait: number;
+  keepAliveInterval: number;
+  keepAliveTimeout: number;
+}): ChannelOptions {
+  return {
+    ...DEFAULT_GRPC_SERVER_OPTIONS,
+    'grpc.max_connection_idle_ms': rpc.idleTimeout,
+    'grpc.max_connection_age_ms': rpc.maxLifeTime,
+    'grpc.max_connection_age_grace_ms': rpc.forceCloseWait,
+    'grpc.keepalive_time_ms': rpc.keepAliveInterval,
+    'grpc.keepalive_timeout_ms': rpc.keepAliveTimeout,
+  };
+}
+
 /** Binds `goim.logic.Logic` on host:port (port 0 = any free port). */
-export function startLogicGrpcServer(service: LogicService, host: string, port: number): Promise<BoundGrpcServer> {
+export function startLogicGrpcServer(
+  service: LogicService,
+  host: string,
+  port: number,
+  options: ChannelOptions = DEFAULT_GRPC_SERVER_OPTIONS,
+): Promise<BoundGrpcServer> {
   // grpc-js accepts gzip-compressed requests natively (comets send RenewOnline gzipped).
-  const server = new Server(DEFAULT_GRPC_SERVER_OPTIONS);
+  const server = new Server(options);
   server.addService(LogicServiceDefinition, logicGrpcHandlers(service));
   const target = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
   return new Promise((resolve, reject) => {
