@@ -2,7 +2,7 @@
  * Builds the PushQueue consumer `main.ts` hands to createJob, from `queue.type`.
  * (apps/standalone does not use this: it passes its own in-process consumer.)
  */
-import { MemoryPushQueue, type PushQueue, type PushQueueConsumer } from '@goim/queue';
+import { KafkaPushQueue, MemoryPushQueue, RedisStreamsPushQueue, type PushQueue, type PushQueueConsumer } from '@goim/queue';
 import type { JobConfig } from './config.js';
 import { ConfigError, ConfigErrorCode } from './errors.js';
 import type { JobLogger } from './timers.js';
@@ -26,9 +26,29 @@ export function createQueueConsumer(config: JobConfig, logger: JobLogger): Queue
         // goim panicked here (#260); we say what is missing.
         throw new ConfigError(ConfigErrorCode.INVALID, 'queue.type "kafka" needs kafka.brokers (e.g. ["127.0.0.1:9092"])');
       }
-      throw new ConfigError(ConfigErrorCode.INVALID, 'queue.type "kafka": the Kafka adapter is not available in this build yet');
+      queue = new KafkaPushQueue({
+        brokers: [...config.kafka.brokers],
+        clientId: `goim-job-${config.env.host || 'ts'}`,
+        topic: config.kafka.topic,
+        partitions: config.kafka.partitions,
+        sessionTimeoutMs: config.kafka.sessionTimeout,
+        heartbeatIntervalMs: config.kafka.heartbeatInterval,
+        rebalanceTimeoutMs: config.kafka.rebalanceTimeout,
+        drainTimeoutMs: config.shutdown.drain,
+        logger,
+      });
+      break;
     case 'redis-streams':
-      throw new ConfigError(ConfigErrorCode.INVALID, 'queue.type "redis-streams": the Redis Streams adapter is not available in this build yet');
+      if (!config.queue.redisUrl) {
+        throw new ConfigError(ConfigErrorCode.INVALID, 'queue.type "redis-streams" needs queue.redisUrl (e.g. "redis://127.0.0.1:6379")');
+      }
+      queue = new RedisStreamsPushQueue({
+        redis: config.queue.redisUrl,
+        stream: config.kafka.topic,
+        drainTimeoutMs: config.shutdown.drain,
+        logger,
+      });
+      break;
   }
   return { consumer: queue.consumer(config.kafka.group), close: () => queue.close() };
 }
