@@ -60,3 +60,76 @@ export function checkMsg(msg: PushMsg): void {
     throw new QueueError(QueueErrorCode.INVALID_MESSAGE, 'publish: `msg` must be a goim.logic.PushMsg (`keys` array and `msg` bytes required)');
   }
 }
+
+/**
+ * One "abandon now" signal raced against many handler promises. Unlike
+ * `Promise.race([p, forever])`, it leaves no reaction behind on a long-lived promise per call
+ * (that would leak one closure per delivered message).
+ */
+export class AbandonSignal {
+  private fired = false;
+  private readonly waiting = new Set<() => void>();
+
+  fire(): void {
+    if (this.fired) return;
+    this.fired = true;
+    for (const f of this.waiting) f();
+    this.waiting.clear();
+  }
+
+  /** `p`'s outcome, or 'abandoned' if the signal fires first. */
+  race<T>(p: Promise<T>): Promise<T | 'abandoned'> {
+    if (this.fired) return Promise.resolve('abandoned');
+    return new Promise<T | 'abandoned'>((resolve, reject) => {
+      const onAbandon = () => resolve('abandoned');
+      this.waiting.add(onAbandon);
+      p.then(
+        (v) => {
+          this.waiting.delete(onAbandon);
+          resolve(v);
+        },
+        (err: unknown) => {
+          this.waiting.delete(onAbandon);
+          reject(err);
+        },
+      );
+    });
+  }
+}
+
+/** A FIFO with O(1) push/shift (Array#shift is O(n): quadratic with 100 000 waiting publishers). */
+export class Fifo<T> {
+  private items: (T | undefined)[] = [];
+  private head = 0;
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  push(item: T): void {
+    this.items.push(item);
+  }
+
+  peek(): T | undefined {
+    return this.items[this.head];
+  }
+
+  shift(): T | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const item = this.items[this.head];
+    this.items[this.head++] = undefined;
+    if (this.head >= 1024 && this.head * 2 >= this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return item;
+  }
+
+  /** Removes and returns everything, oldest first. */
+  drain(): T[] {
+    const out = this.items.slice(this.head) as T[];
+    this.items = [];
+    this.head = 0;
+    return out;
+  }
+}

@@ -12,7 +12,7 @@
 import { Kafka, logLevel as KafkaLogLevel, type Admin, type Consumer, type EachBatchPayload, type KafkaMessage, type logCreator, type Producer } from 'kafkajs';
 import { PushMsg } from '@goim/protocol/rpc';
 import { QueueError, QueueErrorCode } from './errors.js';
-import { callHandler, checkMsg, closedError, deferred, Sleeper, type Deferred } from './internal.js';
+import { AbandonSignal, callHandler, checkMsg, closedError, Fifo, Sleeper } from './internal.js';
 import { SILENT_LOGGER, type QueueLogger } from './logger.js';
 import {
   checkDelays,
@@ -114,6 +114,8 @@ interface Pending {
 interface Waiter {
   admit(): void;
   timer: NodeJS.Timeout;
+  /** Timed out: skipped when its turn comes. */
+  cancelled?: boolean;
 }
 
 /**
@@ -139,7 +141,7 @@ export class KafkaPushQueue implements PushQueue {
   private topicReady: Promise<void> | undefined;
   private readonly queued: Pending[] = [];
   private inFlight = 0;
-  private readonly waiters: Waiter[] = [];
+  private readonly waiters = new Fifo<Waiter>();
   private sending: Promise<void> | undefined;
   private sendLoopRunning = false;
   private readonly consumers = new Set<KafkaConsumer>();
@@ -305,8 +307,7 @@ export class KafkaPushQueue implements PushQueue {
           this.enqueue(pending);
         },
         timer: setTimeout(() => {
-          const i = this.waiters.indexOf(waiter);
-          if (i >= 0) this.waiters.splice(i, 1);
+          waiter.cancelled = true;
           reject(new QueueError(QueueErrorCode.FULL, `KafkaPushQueue: ${this.maxQueued} publishes stayed queued for ${this.publishTimeoutMs} ms`));
         }, this.publishTimeoutMs),
       };
@@ -344,7 +345,10 @@ export class KafkaPushQueue implements PushQueue {
         } finally {
           this.inFlight = 0;
         }
-        while (this.waiters.length > 0 && this.queuedMessages < this.maxQueued) this.waiters.shift()!.admit();
+        while (this.waiters.length > 0 && this.queuedMessages < this.maxQueued) {
+          const w = this.waiters.shift()!;
+          if (!w.cancelled) w.admit();
+        }
       }
     } finally {
       this.sendLoopRunning = false;
@@ -353,7 +357,8 @@ export class KafkaPushQueue implements PushQueue {
 
   private async closeProducer(): Promise<void> {
     this.producerClosed = true;
-    for (const w of this.waiters.splice(0)) {
+    for (const w of this.waiters.drain()) {
+      if (w.cancelled) continue;
       clearTimeout(w.timer);
       w.admit(); // accepted before close: still sent, never dropped
     }
@@ -375,7 +380,7 @@ class KafkaConsumer implements PushQueueConsumer {
   private client: Consumer | undefined;
   private closing: Promise<void> | undefined;
   private stopping = false;
-  private readonly abandon: Deferred<'abandoned'> = deferred();
+  private readonly abandon = new AbandonSignal();
 
   constructor(
     private readonly queue: KafkaPushQueue,
@@ -512,7 +517,7 @@ class KafkaConsumer implements PushQueueConsumer {
         return 'failed' as const;
       },
     );
-    return Promise.race([handled, this.abandon.promise]);
+    return this.abandon.race(handled);
   }
 
   close(): Promise<void> {
@@ -528,7 +533,7 @@ class KafkaConsumer implements PushQueueConsumer {
       // timeout are abandoned uncommitted: the next owner gets their messages.
       const timer = setTimeout(() => {
         this.queue.logger.warn({ group: this.group }, 'push handlers outlived the drain timeout; their messages will be redelivered');
-        this.abandon.resolve('abandoned');
+        this.abandon.fire();
       }, this.queue.drainTimeoutMs);
       try {
         await this.client.disconnect();
@@ -536,7 +541,7 @@ class KafkaConsumer implements PushQueueConsumer {
         clearTimeout(timer);
       }
     }
-    this.abandon.resolve('abandoned');
+    this.abandon.fire();
     this.queue.forget(this);
   }
 }

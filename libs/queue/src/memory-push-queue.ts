@@ -7,7 +7,7 @@
  */
 import { PushMsg } from '@goim/protocol/rpc';
 import { QueueError, QueueErrorCode } from './errors.js';
-import { callHandler, checkMsg, closedError, deferred, Sleeper, type Deferred } from './internal.js';
+import { AbandonSignal, callHandler, checkMsg, closedError, Fifo, Sleeper } from './internal.js';
 import { SILENT_LOGGER, type QueueLogger } from './logger.js';
 import {
   checkDelays,
@@ -72,6 +72,8 @@ interface GroupState {
 interface PublishWaiter {
   run(): void;
   timer?: NodeJS.Timeout;
+  /** Timed out: skipped when its turn comes. */
+  cancelled?: boolean;
 }
 
 /**
@@ -90,7 +92,7 @@ export class MemoryPushQueue implements PushQueue {
   /** @internal */ readonly logger: QueueLogger;
   private readonly logs: PartitionLog[];
   private readonly groups = new Map<string, GroupState>();
-  private readonly waiters: PublishWaiter[] = [];
+  private readonly waiters = new Fifo<PublishWaiter>();
   private readonly consumers = new Set<MemoryConsumer>();
   /** @internal */ readonly sleeper = new Sleeper();
   private retained = 0;
@@ -143,7 +145,7 @@ export class MemoryPushQueue implements PushQueue {
     if (this.closed) return;
     this.closed = true;
     await Promise.all([...this.consumers].map((c) => c.close()));
-    for (const w of this.waiters.splice(0)) w.run();
+    for (const w of this.waiters.drain()) if (!w.cancelled) w.run();
     this.sleeper.clear();
   }
 
@@ -172,8 +174,7 @@ export class MemoryPushQueue implements PushQueue {
         },
       };
       waiter.timer = setTimeout(() => {
-        const i = this.waiters.indexOf(waiter);
-        if (i >= 0) this.waiters.splice(i, 1);
+        waiter.cancelled = true;
         reject(new QueueError(QueueErrorCode.FULL, `MemoryPushQueue: backlog stayed at capacity ${this.capacity} for ${this.publishTimeoutMs} ms`));
         // The next waiter may fit now that this one gave up its place.
         this.admitWaiters();
@@ -190,7 +191,10 @@ export class MemoryPushQueue implements PushQueue {
   }
 
   private admitWaiters(): void {
-    while (this.waiters.length > 0 && this.retained < this.capacity) this.waiters.shift()!.run();
+    while (this.waiters.length > 0 && this.retained < this.capacity) {
+      const w = this.waiters.shift()!;
+      if (!w.cancelled) w.run();
+    }
   }
 
   /** @internal Adds a started consumer to its group and rebalances. */
@@ -295,8 +299,8 @@ class MemoryConsumer implements PushQueueConsumer {
   private handler: PushHandler | undefined;
   private closing: Promise<void> | undefined;
   private readonly inFlight = new Set<Promise<unknown>>();
-  /** Resolved when the drain deadline passes: in-flight deliveries are then abandoned. */
-  private readonly abandon: Deferred<'abandoned'> = deferred();
+  /** Fires when the drain deadline passes: in-flight deliveries are then abandoned. */
+  private readonly abandon = new AbandonSignal();
 
   constructor(
     private readonly queue: MemoryPushQueue,
@@ -322,7 +326,7 @@ class MemoryConsumer implements PushQueueConsumer {
     );
     this.inFlight.add(handled);
     try {
-      return await Promise.race([handled, this.abandon.promise]);
+      return await this.abandon.race(handled);
     } finally {
       this.inFlight.delete(handled);
     }
@@ -346,7 +350,7 @@ class MemoryConsumer implements PushQueueConsumer {
         }
       }
     }
-    this.abandon.resolve('abandoned');
+    this.abandon.fire();
     this.queue.forget(this);
   }
 }

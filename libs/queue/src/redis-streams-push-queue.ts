@@ -30,7 +30,7 @@ import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import { PushMsg } from '@goim/protocol/rpc';
 import { QueueError, QueueErrorCode } from './errors.js';
-import { callHandler, checkMsg, closedError, deferred, Sleeper, type Deferred } from './internal.js';
+import { AbandonSignal, callHandler, checkMsg, closedError, deferred, Fifo, Sleeper, type Deferred } from './internal.js';
 import { SILENT_LOGGER, type QueueLogger } from './logger.js';
 import {
   checkDelays,
@@ -123,7 +123,7 @@ interface ShardProducer {
   checkedAt: number;
   measuring: boolean;
   /** Publishes waiting for room, in call order. */
-  waiters: Array<{ run(): void; fail(err: QueueError): void; deadline: number }>;
+  waiters: Fifo<{ run(): void; fail(err: QueueError): void; deadline: number }>;
   draining: boolean;
 }
 
@@ -199,7 +199,7 @@ export class RedisStreamsPushQueue implements PushQueue {
       this.redis = options.redis;
       this.ownsClient = false;
     }
-    this.producerShards = Array.from({ length: this.shards }, () => ({ estimate: 0, checkedAt: 0, measuring: false, waiters: [], draining: false }));
+    this.producerShards = Array.from({ length: this.shards }, () => ({ estimate: 0, checkedAt: 0, measuring: false, waiters: new Fifo(), draining: false }));
     this.theProducer = {
       publish: (msg) => this.publish(msg),
       // Each publish is one XADD already sent; nothing is buffered to flush.
@@ -244,7 +244,7 @@ export class RedisStreamsPushQueue implements PushQueue {
   private async doClose(): Promise<void> {
     this.closed = true;
     await Promise.all([...this.consumers].map((c) => c.close()));
-    for (const s of this.producerShards) for (const w of s.waiters.splice(0)) w.fail(closedError('RedisStreamsPushQueue'));
+    for (const s of this.producerShards) for (const w of s.waiters.drain()) w.fail(closedError('RedisStreamsPushQueue'));
     this.sleeper.clear();
     if (this.ownsClient) await this.redis.quit().catch(() => this.redis.disconnect());
   }
@@ -341,10 +341,10 @@ export class RedisStreamsPushQueue implements PushQueue {
         await this.measure(shard);
         while (sp.waiters.length > 0 && sp.estimate < this.maxBacklog) sp.waiters.shift()!.run();
         const now = Date.now();
-        while (sp.waiters.length > 0 && sp.waiters[0]!.deadline <= now) {
+        while (sp.waiters.length > 0 && sp.waiters.peek()!.deadline <= now) {
           sp.waiters.shift()!.fail(new QueueError(QueueErrorCode.FULL, `RedisStreamsPushQueue: backlog of ${this.shardKey(shard)} stayed at ${this.maxBacklog} for ${this.publishTimeoutMs} ms`));
         }
-        if (sp.waiters.length > 0) await this.sleeper.sleep(Math.min(this.backlogCheckMs, Math.max(1, sp.waiters[0]!.deadline - now)));
+        if (sp.waiters.length > 0) await this.sleeper.sleep(Math.min(this.backlogCheckMs, Math.max(1, sp.waiters.peek()!.deadline - now)));
       }
     } finally {
       sp.draining = false;
@@ -362,8 +362,8 @@ class RedisStreamsConsumer implements PushQueueConsumer {
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private heartbeating: Promise<void> | undefined;
   private readonly workers = new Map<number, ShardWorker>();
-  /** @internal Resolved when the drain deadline passes: in-flight handlers are abandoned. */
-  readonly abandon: Deferred<'abandoned'> = deferred();
+  /** @internal Fires when the drain deadline passes: in-flight handlers are abandoned. */
+  readonly abandon = new AbandonSignal();
 
   constructor(
     readonly queue: RedisStreamsPushQueue,
@@ -455,11 +455,11 @@ class RedisStreamsConsumer implements PushQueueConsumer {
       if (running.some((w) => w.busy)) {
         q.logger.warn({ group: this.group }, 'push handlers outlived the drain timeout; their entries will be reclaimed by the next owner');
       }
-      this.abandon.resolve('abandoned');
+      this.abandon.fire();
       await Promise.allSettled(running.map((w) => w.done));
       await q.redis.eval(HEARTBEAT_LUA, 1, q.membersKey(this.group), this.name, String(q.leaseMs), '1').catch(() => {});
     }
-    this.abandon.resolve('abandoned');
+    this.abandon.fire();
     q.forget(this);
   }
 }
@@ -608,7 +608,7 @@ class ShardWorker {
           return 'failed' as const;
         },
       );
-      return await Promise.race([handled, this.owner.abandon.promise]);
+      return await this.owner.abandon.race(handled);
     } finally {
       this.busy = false;
     }
