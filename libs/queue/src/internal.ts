@@ -20,9 +20,11 @@ export function deferred<T = void>(): Deferred<T> {
  */
 export class Sleeper {
   private readonly pending = new Map<NodeJS.Timeout, () => void>();
+  private cleared = false;
 
+  /** Resolves after `ms`, at once after `clear()` (callers re-check their stop flags). */
   sleep(ms: number): Promise<void> {
-    if (ms <= 0) return Promise.resolve();
+    if (ms <= 0 || this.cleared) return Promise.resolve();
     return new Promise((resolve) => {
       const t = setTimeout(() => {
         this.pending.delete(t);
@@ -33,6 +35,7 @@ export class Sleeper {
   }
 
   clear(): void {
+    this.cleared = true;
     for (const [t, resolve] of this.pending) {
       clearTimeout(t);
       resolve();

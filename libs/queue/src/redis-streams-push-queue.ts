@@ -424,7 +424,10 @@ class RedisStreamsConsumer implements PushQueueConsumer {
         }
       } else if (target && !this.stopping) {
         const got = (await q.redis.eval(ACQUIRE_LUA, 1, leaseKey, this.name, String(q.leaseMs))) === 1;
-        if (got && !this.stopping) {
+        if (got && this.stopping) {
+          // close() began meanwhile: hand the shard straight back.
+          await q.redis.eval(RELEASE_LUA, 1, leaseKey, this.name);
+        } else if (got) {
           const worker = new ShardWorker(this, s);
           this.workers.set(s, worker);
           void worker.run().finally(() => {
