@@ -102,12 +102,15 @@ describe('job process killed mid-stream (Kafka)', () => {
       }
     };
     await withLogs(waitFor(() => delivered() >= 1, 'the first job to join the group and deliver push 0', 60_000, 20));
-    // A paced stream (~1 250/s): 25 publishes every 20 ms, not waiting for each other (order
-    // per key is the producer's call order).
+    // A flowing stream: 25 publishes every 20 ms, not waiting for each other (order per key is
+    // the producer's call order), held back while more than 1 000 are undelivered, so the kill
+    // below always lands mid-stream whatever the machine's speed.
     const publishes: Promise<void>[] = [];
     const publishing = new Promise<void>((resolve) => {
       const tick = () => {
-        for (let j = 0; j < 25 && published < TOTAL; j++) publishes.push(producer.publish(msg(published++)));
+        if (published - delivered() < 1_000) {
+          for (let j = 0; j < 25 && published < TOTAL; j++) publishes.push(producer.publish(msg(published++)));
+        }
         if (published < TOTAL) setTimeout(tick, 20);
         else resolve();
       };
