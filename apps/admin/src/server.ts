@@ -25,8 +25,8 @@ export function mountAdminPage(app: express.Express, assets: AdminAssets, prefix
     res.setHeader('cache-control', 'no-store');
     res.type('html').send(renderAdminPage(assets.html, wsUrl()));
   };
-  if (prefix) app.get(prefix, (_req, res) => res.redirect(301, `${prefix}/`));
-  app.get(`${prefix}/`, page);
+  // Express matches '/p' and '/p/' alike; the page needs the slash so `admin.js` resolves under it.
+  app.get(`${prefix}/`, (req, res) => (prefix && !req.path.endsWith('/') ? res.redirect(301, `${prefix}/`) : page(req, res)));
   app.get(`${prefix}/index.html`, page);
   app.get(`${prefix}/admin.js`, (_req, res) => {
     res.setHeader('x-content-type-options', 'nosniff');

@@ -100,8 +100,12 @@ export function createStandalone(config: StandaloneConfig, deps: StandaloneDeps 
         const c = comet.buckets.counters;
         return { delivered: c.delivered, kicked: c.kicked, slowConsumers: c.overflowed, replaced: c.replaced };
       },
-      refreshNodes: () => {
-        if (grpcPort !== undefined) cometSource.set([instance(grpcPort)]);
+      // Live counts for the dashboard: this comet's instance entry and a room report now,
+      // rather than on the 10-s cycles (logic throttles this to once a second).
+      refresh: async () => {
+        if (grpcPort === undefined) return;
+        cometSource.set([instance(grpcPort)]);
+        await comet.reportOnline();
       },
     },
   });
@@ -234,8 +238,9 @@ function loadAdminUi(dir: string | undefined): AdminUi | undefined {
 const ADMIN_CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 function mountAdminUi(app: Express, ui: AdminUi, wsPort: () => number): void {
-  app.get('/admin', (_req: Request, res: Response) => res.redirect(301, '/admin/'));
-  app.get('/admin/', (req: Request, res: Response) => {
+  app.get('/admin', (req: Request, res: Response) => {
+    // Express matches '/admin' and '/admin/' alike; the page needs the slash so `admin.js` resolves under it.
+    if (!req.path.endsWith('/')) return res.redirect(301, '/admin/');
     // The live tail's WebSocket URL: this host, comet's WS port (an address, not a secret).
     const host = /^[\w.-]+$/.test(req.hostname) ? req.hostname : '127.0.0.1';
     res.setHeader('content-security-policy', ADMIN_CSP);

@@ -44,5 +44,6 @@ describe('sparklinePoints', () => {
     expect(sparklinePoints([0, 5, 10], 100, 40)).toBe('0,40 50,20 100,0');
     expect(sparklinePoints([0, 0], 100, 40)).toBe('0,40 100,40');
     expect(sparklinePoints([], 100, 40)).toBe('');
+    expect(sparklinePoints([2], 100, 40)).toBe('0,0 100,0');
   });
 });

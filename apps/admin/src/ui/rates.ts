@@ -59,9 +59,11 @@ export class RateHistory {
  */
 export function sparklinePoints(values: readonly number[], width: number, height: number): string {
   if (values.length === 0) return '';
-  const max = Math.max(1, ...values);
-  const step = values.length > 1 ? width / (values.length - 1) : 0;
-  return values
+  // One value draws as a flat line across the box (a single point would be invisible).
+  const vs = values.length === 1 ? [values[0]!, values[0]!] : values;
+  const max = Math.max(1, ...vs);
+  const step = width / (vs.length - 1);
+  return vs
     .map((v, i) => `${round(i * step)},${round(height - (v / max) * height)}`)
     .join(' ');
 }

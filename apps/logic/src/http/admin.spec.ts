@@ -122,6 +122,7 @@ describe('admin API (/goim/admin/*)', () => {
       instance('c2', [], { offline: 'true' }),
     ]);
     let refreshed = 0;
+    let clock = 0;
     const r = await call(h.base, '/goim/admin/nodes');
     expect(r.json.data.nodes).toEqual([
       {
@@ -139,13 +140,24 @@ describe('admin API (/goim/admin/*)', () => {
       },
       expect.objectContaining({ hostname: 'c2', offline: true, connCount: 0, clientAddrs: [] }),
     ]);
-    // An in-process comet may refresh its entry before the list is read.
+    // An in-process comet may refresh its entry before the list is read, at most once a second.
     const h2 = await start({ admin: { token: TOKEN } }, [], {
-      admin: { refreshNodes: () => h2comets.set([instance('live', [], { conn_count: String(++refreshed) })]) },
+      admin: { now: () => clock, refresh: () => h2comets.set([instance('live', [], { conn_count: String(++refreshed) })]) },
     });
     const h2comets = h2.comets;
     expect((await call(h2.base, '/goim/admin/nodes')).json.data.nodes[0].connCount).toBe(1);
+    expect((await call(h2.base, '/goim/admin/nodes')).json.data.nodes[0].connCount).toBe(1);
+    clock += 1_000;
     expect((await call(h2.base, '/goim/admin/nodes')).json.data.nodes[0].connCount).toBe(2);
+    // A failing hook still answers with the last list.
+    const h3 = await start({ admin: { token: TOKEN } }, [instance('old', [])], {
+      admin: {
+        refresh: () => {
+          throw new Error('comet gone');
+        },
+      },
+    });
+    expect((await call(h3.base, '/goim/admin/nodes')).json.data.nodes.map((n: { hostname: string }) => n.hostname)).toEqual(['old']);
   });
 
   it('shows top rooms of every type and one room with per-comet counts, read fresh from the session store', async () => {

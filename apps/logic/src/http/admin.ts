@@ -51,8 +51,12 @@ export interface AdminApiOptions {
   cometService?: (hostname: string) => CometService | undefined;
   /** Comet/job counters read in-process; summed with what `metricsUrls` give. */
   counters?: () => Partial<AdminCounters> | Promise<Partial<AdminCounters>>;
-  /** Called before the node list is read, so an in-process comet's counts are current. */
-  refreshNodes?: () => void;
+  /**
+   * Called before nodes and rooms are read (at most once a second), so in-process data is
+   * current: apps/standalone refreshes its comet's instance entry and room report. A failure
+   * is logged and the last data is shown.
+   */
+  refresh?: () => void | Promise<void>;
   /** Injected fetch for scraping (tests); default global fetch. */
   fetch?: typeof fetch;
   /** Clock in ms; default Date.now. */
@@ -121,8 +125,8 @@ const PUSH_BODY = z
   });
 
 const DISABLED_MESSAGE = 'admin API disabled: set admin.token (env GOIM_ADMIN_TOKEN) to enable it';
-/** Online counts read for the admin view at most this often (each read hits the session store once per comet). */
-const ROOMS_REFRESH_MS = 1_000;
+/** Online counts re-read for the admin view at most this often (each read hits the session store once per comet). */
+const REFRESH_MS = 1_000;
 const SCRAPE_TIMEOUT_MS = 1_500;
 
 const METRIC_FIELDS: Record<string, keyof AdminCounters> = {
@@ -201,19 +205,31 @@ export function mountAdminApi(app: express.Express, deps: AdminApiDeps): void {
     send(res, 401, AdminCode.UNAUTHORIZED, 'missing or invalid admin token');
   });
 
-  router.get('/nodes', (_req, res) => {
-    deps.refreshNodes?.();
-    send(res, 200, AdminCode.OK, '', { nodes: comets.current().map(toNode) });
-  });
-
   let lastRefresh = -Infinity;
-  const freshRooms = async () => {
-    if (now() - lastRefresh >= ROOMS_REFRESH_MS) {
-      lastRefresh = now();
+  let refreshing: Promise<void> | undefined;
+  const refresh = (): Promise<void> => {
+    if (refreshing) return refreshing;
+    if (now() - lastRefresh < REFRESH_MS) return Promise.resolve();
+    lastRefresh = now();
+    refreshing = (async () => {
+      try {
+        await deps.refresh?.();
+      } catch (err) {
+        logger.warn({ err }, 'admin refresh hook failed; showing the last data');
+      }
       await online.refresh();
-    }
+    })().finally(() => (refreshing = undefined));
+    return refreshing;
+  };
+  const freshRooms = async () => {
+    await refresh();
     return online.roomCount();
   };
+
+  router.get('/nodes', async (_req, res) => {
+    await refresh();
+    send(res, 200, AdminCode.OK, '', { nodes: comets.current().map(toNode) });
+  });
 
   router.get('/rooms/top', async (req, res) => {
     const raw = typeof req.query.limit === 'string' ? req.query.limit : '50';
