@@ -374,12 +374,22 @@ export class KafkaPushQueue implements PushQueue {
 
 type RunResult = 'ok' | 'failed' | 'abandoned';
 
+/** Heartbeat error types after which kafkajs 2.2.4 rejoins the group (its `isRebalancing`). */
+const REBALANCE_ERRORS = new Set(['REBALANCE_IN_PROGRESS', 'NOT_COORDINATOR_FOR_GROUP', 'ILLEGAL_GENERATION']);
+
 /** One member of a consumer group; one kafkajs consumer. */
 class KafkaConsumer implements PushQueueConsumer {
   private handler: PushHandler | undefined;
   private client: Consumer | undefined;
   private closing: Promise<void> | undefined;
   private stopping = false;
+  /**
+   * Set when a heartbeat of any of this member's partitions failed (the group is rebalancing),
+   * cleared on the next join: the other partitions' batches stop at their next message too, so
+   * the member rejoins promptly instead of finishing whole batches first (kafkajs waits for all
+   * of them), and never holds a partition past the rebalance timeout.
+   */
+  private rebalancing = false;
   private readonly abandon = new AbandonSignal();
 
   constructor(
@@ -400,6 +410,9 @@ class KafkaConsumer implements PushQueueConsumer {
       // A new group starts at the oldest retained message (goim's job starts at the newest and
       // loses what was published while no job ran).
       await consumer.subscribe({ topics: [q.topic], fromBeginning: true });
+      consumer.on(consumer.events.GROUP_JOIN, () => {
+        this.rebalancing = false;
+      });
       const joined = new Promise<void>((resolve, reject) => {
         const offJoin = consumer.on(consumer.events.GROUP_JOIN, () => {
           offJoin();
@@ -439,8 +452,18 @@ class KafkaConsumer implements PushQueueConsumer {
    * unhandled rest is fetched again from the resolved offset, or by the next owner from the
    * committed one.
    */
-  private async eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }: EachBatchPayload): Promise<void> {
+  private async eachBatch({ batch, resolveOffset, heartbeat: kafkaHeartbeat, isRunning, isStale: kafkaIsStale, commitOffsetsIfNecessary }: EachBatchPayload): Promise<void> {
     const { topic, partition } = batch;
+    const heartbeat = async () => {
+      try {
+        await kafkaHeartbeat();
+      } catch (err) {
+        // Only the errors after which kafkajs rejoins (and GROUP_JOIN clears the flag).
+        if (REBALANCE_ERRORS.has((err as { type?: string })?.type ?? '')) this.rebalancing = true;
+        throw err;
+      }
+    };
+    const isStale = () => this.rebalancing || kafkaIsStale();
     let handled: string | undefined;
     let lastCommit = Date.now();
     const commit = async () => {
