@@ -19,6 +19,9 @@ const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(__dirname, '..', 'test-artifacts');
 const TOKEN = 'browser-spec-admin-token';
 const decoder = new TextDecoder();
+/** Generous waits: the full suite shares 2 cores with chromium. */
+const WAIT_MS = 20_000;
+const TEST_MS = 90_000;
 
 interface TestClient {
   client: GoimClient;
@@ -60,7 +63,7 @@ describe('admin dashboard in a real browser against standalone', () => {
     t.client.on('close', () => t.closes++);
     t.client.connect();
     clients.push(t);
-    await waitFor(() => t.key, `client mid ${mid} authenticated`, 10_000);
+    await waitFor(() => t.key, `client mid ${mid} authenticated`, WAIT_MS);
     return t;
   }
 
@@ -98,7 +101,7 @@ describe('admin dashboard in a real browser against standalone', () => {
     });
     page = await context.newPage();
     page.on('pageerror', (e) => pageErrors.push(String(e)));
-  }, 60_000);
+  }, 120_000);
 
   afterAll(async () => {
     for (const c of clients) c.client.close();
@@ -114,12 +117,12 @@ describe('admin dashboard in a real browser against standalone', () => {
     expect(source).not.toContain(TOKEN);
     await page.fill('#token', 'not-the-token');
     await page.click('#login-button');
-    await page.waitForFunction(() => document.getElementById('login-error')?.textContent?.includes('refused'), undefined, { timeout: 10_000 });
+    await page.waitForFunction(() => document.getElementById('login-error')?.textContent?.includes('refused'), undefined, { timeout: WAIT_MS });
     expect(await page.textContent('#login-error')).toBe('refused: invalid admin token');
     expect(await page.isHidden('#dashboard')).toBe(true);
     expect(await page.evaluate(() => sessionStorage.getItem('goim-admin-token'))).toBeNull();
     await shot('01-wrong-token');
-  }, 60_000);
+  }, TEST_MS);
 
   it('logs in and shows nodes and top rooms with real counts of the connected clients', async () => {
     await connect(101, 'live://1000');
@@ -128,28 +131,28 @@ describe('admin dashboard in a real browser against standalone', () => {
     // No manual report round: standalone's admin refresh hook makes comet report on read.
     await page.fill('#token', TOKEN);
     await page.click('#login-button');
-    await page.waitForSelector('#dashboard:not([hidden])', { timeout: 10_000 });
+    await page.waitForSelector('#dashboard:not([hidden])', { timeout: WAIT_MS });
     expect(await page.evaluate(() => sessionStorage.getItem('goim-admin-token'))).toBe(TOKEN);
 
     const node = page.locator('#nodes tr[data-host="standalone"]');
-    await waitFor(async () => (await node.locator('td').nth(4).textContent()) === '3', 'node shows 3 connections', 15_000);
+    await waitFor(async () => (await node.locator('td').nth(4).textContent()) === '3', 'node shows 3 connections', WAIT_MS);
     expect(await node.locator('td').allTextContents()).toEqual(
       expect.arrayContaining(['standalone', '127.0.0.1', '3', '1', '10', 'no']),
     );
     await waitFor(
       async () => (await page.locator('#rooms tr[data-room="live://1000"] td').nth(1).textContent()) === '2',
       'live://1000 shows 2 online',
-      15_000,
+      WAIT_MS,
     );
     expect(await page.locator('#rooms tr[data-room="live://2000"] td').nth(1).textContent()).toBe('1');
     expect(await page.locator('#rooms tr').first().getAttribute('data-room')).toBe('live://1000');
 
     // The room view shows the per-comet breakdown.
     await page.click('#rooms tr[data-room="live://1000"] a');
-    await page.waitForFunction(() => document.querySelector('#room-view .room-count')?.textContent === '2 online', undefined, { timeout: 10_000 });
+    await page.waitForFunction(() => document.querySelector('#room-view .room-count')?.textContent === '2 online', undefined, { timeout: WAIT_MS });
     expect(await page.textContent('#room-view')).toContain('standalone');
     await shot('02-dashboard');
-  }, 60_000);
+  }, TEST_MS);
 
   it('pushes from the form to a room, a mid and a key, reaching the test clients', async () => {
     const [c101, , c103] = clients as [TestClient, TestClient, TestClient];
@@ -158,41 +161,41 @@ describe('admin dashboard in a real browser against standalone', () => {
     await page.fill('#push-to', 'live://2000');
     await page.fill('#push-body', 'hello room 2000 from admin');
     await page.click('#push-send');
-    await waitFor(() => c103.messages.includes('1000:hello room 2000 from admin'), 'room push reaches mid 103', 10_000);
+    await waitFor(() => c103.messages.includes('1000:hello room 2000 from admin'), 'room push reaches mid 103', WAIT_MS);
     expect(await page.textContent('#push-result')).toContain('accepted');
 
     await page.selectOption('#push-target', 'mids');
     await page.fill('#push-to', '101');
     await page.fill('#push-body', 'hello mid 101');
     await page.click('#push-send');
-    await waitFor(() => c101.messages.includes('1000:hello mid 101'), 'mid push reaches mid 101', 10_000);
+    await waitFor(() => c101.messages.includes('1000:hello mid 101'), 'mid push reaches mid 101', WAIT_MS);
 
     await page.selectOption('#push-target', 'keys');
     await page.fill('#push-to', c103.key!);
     await page.fill('#push-body', 'hello key');
     await page.click('#push-send');
-    await waitFor(() => c103.messages.includes('1000:hello key'), 'key push reaches mid 103', 10_000);
+    await waitFor(() => c103.messages.includes('1000:hello key'), 'key push reaches mid 103', WAIT_MS);
     // Nobody else got the targeted pushes.
     expect(c101.messages).not.toContain('1000:hello key');
     expect(c103.messages).not.toContain('1000:hello mid 101');
     await shot('03-push');
-  }, 60_000);
+  }, TEST_MS);
 
   it('tails a room live: a pushed message appears in the page', async () => {
     await page.fill('#tail-room', 'live://1000');
     await page.click('#tail-start');
-    await page.waitForFunction(() => document.getElementById('tail-state')?.textContent === 'tailing live://1000', undefined, { timeout: 10_000 });
+    await page.waitForFunction(() => document.getElementById('tail-state')?.textContent === 'tailing live://1000', undefined, { timeout: WAIT_MS });
     const res = await fetch(`${http}/goim/push/room?operation=1000&type=live&room=1000`, { method: 'POST', body: 'seen in the tail' });
     expect(res.status).toBe(200);
-    await page.waitForFunction(() => document.getElementById('tail-log')?.textContent?.includes('op 1000  seen in the tail'), undefined, { timeout: 10_000 });
+    await page.waitForFunction(() => document.getElementById('tail-log')?.textContent?.includes('op 1000  seen in the tail'), undefined, { timeout: WAIT_MS });
     // The dashboard's own tail connection shows up in the live room count.
     await page.waitForFunction(
       () => document.querySelector('#rooms tr[data-room="live://1000"] td:nth-child(2)')?.textContent === '3',
       undefined,
-      { timeout: 10_000 },
+      { timeout: WAIT_MS },
     );
     await shot('04-live-tail');
-  }, 60_000);
+  }, TEST_MS);
 
   it('kicks a mid with a reason: the client gets op 6 KICKED with it and its session mapping is removed', async () => {
     const c102 = clients[1]!;
@@ -201,16 +204,16 @@ describe('admin dashboard in a real browser against standalone', () => {
     await page.fill('#kick-targets', '102');
     await page.fill('#kick-reason', 'kicked by the browser spec');
     await page.click('#kick-send');
-    await waitFor(() => c102.notices.length > 0, 'kick notice at mid 102', 10_000);
+    await waitFor(() => c102.notices.length > 0, 'kick notice at mid 102', WAIT_MS);
     expect(c102.notices).toEqual([{ code: DisconnectCode.KICKED, reason: 'kicked by the browser spec', reconnect: false }]);
-    await page.waitForFunction(() => document.getElementById('kick-result')?.textContent?.startsWith('kicked 1 connection'), undefined, { timeout: 10_000 });
+    await page.waitForFunction(() => document.getElementById('kick-result')?.textContent?.startsWith('kicked 1 connection'), undefined, { timeout: WAIT_MS });
     // Comet's close calls logic's Disconnect, which deletes the mapping (compare-and-delete).
-    await waitFor(async () => (await sessions.keysByMids([102])).size === 0, 'mid_102 mapping removed', 10_000);
+    await waitFor(async () => (await sessions.keysByMids([102])).size === 0, 'mid_102 mapping removed', WAIT_MS);
     expect(await sessions.serversByKeys([c102.key!])).toEqual([undefined]);
     await page.waitForFunction(
       () => document.querySelector('#rooms tr[data-room="live://1000"] td:nth-child(2)')?.textContent === '2',
       undefined,
-      { timeout: 10_000 },
+      { timeout: WAIT_MS },
     );
     // The others stay connected.
     expect(clients[0]!.notices).toEqual([]);
@@ -220,12 +223,12 @@ describe('admin dashboard in a real browser against standalone', () => {
     await page.waitForFunction(
       () => document.querySelector('[data-series="kicked"] .total')?.textContent === 'total 1',
       undefined,
-      { timeout: 10_000 },
+      { timeout: WAIT_MS },
     );
     const accepted = await page.textContent('[data-series="accepted"] .total');
     expect(Number(accepted?.replace('total ', ''))).toBeGreaterThanOrEqual(4);
     await shot('05-kick');
-  }, 60_000);
+  }, TEST_MS);
 
   it('loaded nothing from outside the server and raised no page errors', () => {
     expect(external).toEqual([]);
