@@ -38,11 +38,13 @@ const KB = 1024;
 async function startServer(ctx: Ctx, kind: ServerKind, label: string, env: Record<string, string> = {}): Promise<ServerProc> {
   const flags = ['--expose-gc'];
   if (kind === 'goim' && ctx.opts.cpuProf) {
-    const dir = join(ctx.reportDir, 'profiles');
+    // One folder per server: tsx's loader thread writes a profile of its own next to the main one.
+    const dir = join(ctx.reportDir, 'profiles', label);
     mkdirSync(dir, { recursive: true });
-    flags.push('--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${label}.cpuprofile`);
+    flags.push('--cpu-prof', `--cpu-prof-dir=${dir}`);
   }
-  const child = new Child<ServerCommand, ServerEvent>(kind === 'goim' ? GOIM_SERVER : SIO_SERVER, { name: label, env, nodeFlags: flags });
+  const fullEnv = ctx.opts.serverConfig ? { ...env, BENCH_SERVER_CONFIG: ctx.opts.serverConfig } : env;
+  const child = new Child<ServerCommand, ServerEvent>(kind === 'goim' ? GOIM_SERVER : SIO_SERVER, { name: label, env: fullEnv, nodeFlags: flags });
   try {
     const ready = await child.next('ready', 180_000);
     return Object.assign(child, { ready, label, kind });
@@ -57,11 +59,14 @@ async function stopServer(ctx: Ctx, s: ServerProc, result: ScenarioResult): Prom
   s.send({ t: 'exit' });
   await s.stop(15_000);
   if (s.kind === 'goim' && ctx.opts.cpuProf) {
-    const file = join(ctx.reportDir, 'profiles', `${s.label}.cpuprofile`);
-    if (existsSync(file)) {
-      const h = hotSpots(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, 12);
-      result.profiles.push({ server: s.label, busyMs: h.busyMs, spots: h.spots });
-    } else result.notes.push(`no CPU profile written for ${s.label} (files: ${readdirSync(join(ctx.reportDir, 'profiles')).join(', ')})`);
+    const dir = join(ctx.reportDir, 'profiles', s.label);
+    const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')) : [];
+    // The main thread is the one that did the work: the profile with the most busy time.
+    const best = files
+      .map((f) => hotSpots(JSON.parse(readFileSync(join(dir, f), 'utf8')) as CpuProfile, 12))
+      .sort((a, b) => b.busyMs - a.busyMs)[0];
+    if (best) result.profiles.push({ server: s.label, busyMs: best.busyMs, spots: best.spots });
+    else result.notes.push(`no CPU profile written for ${s.label}`);
   }
 }
 

@@ -105,6 +105,9 @@ describe('options', () => {
   it('rejects unknown sub-commands and flags with a usage error', () => {
     expect(() => parseBenchArgs(['nope'])).toThrow(UsageError);
     expect(() => parseBenchArgs(['--fast'])).toThrow(expect.objectContaining({ code: 'GOIM_ERR_BENCH_USAGE' }));
+    expect(() => parseBenchArgs(['--server-config', '{nope'])).toThrow(UsageError);
+    expect(() => parseBenchArgs(['--server-config', '{"db":{}}'])).toThrow(UsageError);
+    expect(parseBenchArgs(['--server-config', '{"job":{"room":{"batch":20}}}']).serverConfig).toBe('{"job":{"room":{"batch":20}}}');
   });
 });
 

@@ -31,6 +31,8 @@ export interface BenchOptions {
   socketio: boolean;
   writeResults: boolean;
   outDir: string | undefined;
+  /** JSON merged into the goim-ts server's role configs (`{"job":{"room":{…}}}`), '' = none. */
+  serverConfig: string;
   sizes: Sizes;
 }
 
@@ -67,7 +69,8 @@ export const USAGE = `usage: npm run bench -- [all|memory|fanout|latency|connect
   --no-redis        skip the Redis Streams latency run
   --no-socketio     skip the Socket.IO side-by-side runs
   --write-results   regenerate tools/bench/RESULTS.md (always done by a full \`all\` run)
-  --out DIR         report folder (default tools/bench/reports/<timestamp>)`;
+  --out DIR         report folder (default tools/bench/reports/<timestamp>)
+  --server-config J JSON merged into the goim-ts server's role configs, e.g. '{"job":{"room":{"flushWhenIdle":false}}}'`;
 
 export class UsageError extends Error {
   readonly code = 'GOIM_ERR_BENCH_USAGE';
@@ -88,6 +91,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
         'no-socketio': { type: 'boolean', default: false },
         'write-results': { type: 'boolean', default: false },
         out: { type: 'string' },
+        'server-config': { type: 'string', default: '' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -106,6 +110,18 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     else throw new UsageError(`unknown sub-command "${n}"\n${USAGE}`);
   }
   const quick = values.quick;
+  const serverConfig = values['server-config'];
+  if (serverConfig) {
+    let v: unknown;
+    try {
+      v = JSON.parse(serverConfig);
+    } catch {
+      throw new UsageError(`--server-config is not JSON: ${serverConfig}`);
+    }
+    if (!v || typeof v !== 'object' || Array.isArray(v) || Object.keys(v).some((k) => !['comet', 'logic', 'job'].includes(k))) {
+      throw new UsageError('--server-config must be a JSON object with keys comet, logic and/or job');
+    }
+  }
   return {
     scenarios: SCENARIOS.filter((s) => scenarios.has(s)),
     tools: [...tools],
@@ -116,6 +132,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     socketio: !values['no-socketio'],
     writeResults: values['write-results'] || (!quick && scenarios.size === SCENARIOS.length),
     outDir: values.out,
+    serverConfig,
     sizes: quick ? QUICK_SIZES : FULL_SIZES,
   };
 }

@@ -2,7 +2,8 @@
  * The goim-ts server under test: `createStandalone` (comet + logic + job in one process) on
  * loopback port 0, silent (no logger), with the push queue chosen by BENCH_QUEUE:
  * `memory` (default), `redis` (RedisStreamsPushQueue on BENCH_REDIS_URL) or `kafka`
- * (KafkaPushQueue on BENCH_KAFKA_BROKERS). Reports its ports over IPC.
+ * (KafkaPushQueue on BENCH_KAFKA_BROKERS); BENCH_SERVER_CONFIG (JSON) adds role settings.
+ * Reports its ports over IPC.
  */
 import { createStandalone, resolveStandaloneConfig } from '@goim/standalone-app';
 import { KafkaPushQueue, RedisStreamsPushQueue, type PushQueue } from '@goim/queue';
@@ -20,14 +21,17 @@ async function main(): Promise<void> {
   } else if (kind !== 'memory') {
     throw new TypeError(`BENCH_QUEUE must be memory, redis or kafka, not ${kind}`);
   }
+  // Extra role settings from the runner's --server-config (JSON: {"comet":{…},"logic":{…},"job":{…}}).
+  const extra = JSON.parse(process.env.BENCH_SERVER_CONFIG || '{}') as { comet?: object; logic?: object; job?: object };
   const config = resolveStandaloneConfig({
     bind: '127.0.0.1',
     ports: { tcp: 0, ws: 0, http: 0, cometGrpc: 0, logicGrpc: 0, cometAdmin: 0, jobAdmin: 0 },
     host: 'bench',
     demo: false,
     // Idle clients send no heartbeats during a run: keep them well inside the idle timeout.
-    logic: { node: { heartbeat: '30m' } },
-    comet: { protocol: { handshakeTimeout: '30s' } },
+    logic: { node: { heartbeat: '30m' }, ...extra.logic },
+    comet: { protocol: { handshakeTimeout: '30s' }, ...extra.comet },
+    job: { ...extra.job },
   });
   const app = createStandalone(config, queue ? { queue: { producer: queue.producer(), consumer: queue.consumer() } } : {});
   const a = await app.listen();
