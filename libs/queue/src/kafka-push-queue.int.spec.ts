@@ -151,4 +151,49 @@ setInterval(() => {}, 1 << 30);
       rmSync(dir, { recursive: true, force: true });
     }
   }, 90_000);
+
+  it('finishes an in-flight handler before its partition moves to a member that joins meanwhile', async () => {
+    const topic = topicName();
+    const group = uniquePrefix('rb');
+    // Two keys on different partitions of 2.
+    const keys = ['x', 'y', 'z', 'w', 'v'].filter((k, _, all) => keyPartition(k, 2) !== keyPartition(all[0]!, 2) || k === all[0]).slice(0, 2);
+    expect(keys).toHaveLength(2);
+    const q = new KafkaPushQueue({ brokers, topic, partitions: 2, ...fast });
+    const events: string[] = [];
+    const active = new Set<string>();
+    const violations: string[] = [];
+    let slowStarted = false;
+    const handler = (who: string) => async (d: PushDelivery) => {
+      if (active.has(d.key)) violations.push(`${d.msg.msgID} while ${d.key} active`);
+      active.add(d.key);
+      events.push(`${who}:start:${d.msg.msgID}`);
+      if (d.msg.msgID === `${keys[0]}#0`) {
+        slowStarted = true;
+        await new Promise((r) => setTimeout(r, 1_500));
+      }
+      events.push(`${who}:end:${d.msg.msgID}`);
+      active.delete(d.key);
+    };
+    try {
+      for (let s = 0; s < 5; s++) for (const k of keys) await q.producer().publish(contractMsg(k, s));
+      await q.consumer(group).start(handler('a'));
+      await waitFor(() => slowStarted, 'a handling the slow message', 20_000);
+      await q.consumer(group).start(handler('b'));
+      // After the rebalance each member owns one partition: b gets one key's later messages.
+      for (let s = 5; s < 10; s++) for (const k of keys) await q.producer().publish(contractMsg(k, s));
+      await waitFor(() => keys.every((k) => events.some((e) => e.endsWith(`:end:${k}#9`))), 'all handled', 30_000);
+      expect(violations).toEqual([]);
+      const slowEnd = events.indexOf(`a:end:${keys[0]}#0`);
+      expect(slowEnd).toBeGreaterThanOrEqual(0);
+      // Nothing later of the slow key started before the slow message finished.
+      for (let s = 1; s < 10; s++) {
+        const starts = events.map((e, i) => (e.endsWith(`:start:${keys[0]}#${s}`) ? i : -1)).filter((i) => i >= 0);
+        expect(starts.length).toBeGreaterThan(0);
+        expect(Math.min(...starts)).toBeGreaterThan(slowEnd);
+      }
+      expect(events.some((e) => e.startsWith('b:'))).toBe(true);
+    } finally {
+      await q.close();
+    }
+  }, 60_000);
 });
