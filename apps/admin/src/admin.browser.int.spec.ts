@@ -133,6 +133,11 @@ describe('admin dashboard in a real browser against standalone', () => {
     await page.click('#login-button');
     await page.waitForSelector('#dashboard:not([hidden])', { timeout: WAIT_MS });
     expect(await page.evaluate(() => sessionStorage.getItem('goim-admin-token'))).toBe(TOKEN);
+    // The config panel shows logic's settings with the admin token redacted.
+    await page.waitForFunction(() => document.getElementById('config')?.textContent?.includes('"admin"'), undefined, { timeout: WAIT_MS });
+    const config = JSON.parse((await page.textContent('#config'))!) as { admin: { token: string } };
+    expect(config.admin.token).toBe('[redacted]');
+    expect(await page.content()).not.toContain(TOKEN);
 
     const node = page.locator('#nodes tr[data-host="standalone"]');
     await waitFor(async () => (await node.locator('td').nth(4).textContent()) === '3', 'node shows 3 connections', WAIT_MS);

@@ -24,7 +24,7 @@ export { KafkaTopicPublisher } from './kafka-topic-publisher.js';
 export { Pusher } from './push.js';
 export { createLogicMetrics } from './metrics.js';
 export { HttpCode } from './http/app.js';
-export { AdminCode, mountAdminApi, parsePromCounters } from './http/admin.js';
+export { AdminCode, mountAdminApi, parsePromCounters, redactSecrets } from './http/admin.js';
 export { silentLogger } from './logger.js';
 export { ConfigError, ConfigErrorCode, AuthError, AuthErrorCode, LogicError, LogicErrorCode } from './errors.js';
 export type { Logic, LogicDeps, LogicAddresses } from './logic.js';

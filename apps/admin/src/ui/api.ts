@@ -114,6 +114,10 @@ export class AdminApi {
   room(room: string): Promise<RoomView> {
     return this.call('GET', `/goim/admin/rooms/${encodeURIComponent(room)}`);
   }
+  /** logic's resolved config, secrets redacted by the server. */
+  config(): Promise<Record<string, unknown>> {
+    return this.call('GET', '/goim/admin/config');
+  }
   metrics(): Promise<MetricsSnapshot> {
     return this.call('GET', '/goim/admin/metrics');
   }

@@ -52,6 +52,8 @@ function showLogin(error = ''): void {
 function showDashboard(): void {
   $('login').hidden = true;
   $('dashboard').hidden = false;
+  input('token').value = '';
+  api.config().then((c) => ($('config').textContent = JSON.stringify(c, null, 2)), (err: unknown) => handleError(err));
   void poll();
   pollTimer ??= setInterval(() => void poll(), POLL_MS);
 }

@@ -6,7 +6,7 @@ import { MemorySessionStore } from '@goim/session-store';
 import { StaticCometSource } from '../comets.js';
 import { resolveLogicConfig, type LogicConfigInput } from '../config.js';
 import { createLogic, type Logic, type LogicDeps } from '../logic.js';
-import { parsePromCounters } from './admin.js';
+import { parsePromCounters, redactSecrets } from './admin.js';
 
 const TOKEN = 'admin-secret-token';
 
@@ -328,6 +328,33 @@ describe('admin push (/goim/admin/push)', () => {
     expect(noKeys.json.message).toContain('keys');
     expect((await push(h.base, { target: 'everyone', operation: 1000, body: 'x' })).status).toBe(400);
     expect(producer.published).toEqual([]);
+  });
+});
+
+describe('admin config (/goim/admin/config)', () => {
+  it('shows the resolved config with every secret redacted', async () => {
+    const h = await start({
+      admin: { token: TOKEN },
+      push: { bearerTokens: ['push-secret-1', 'push-secret-2'] },
+      redis: { auth: 'redis-password' },
+      auth: { type: 'jwt', jwt: { secret: 'jwt-secret' }, webhook: { headers: { 'x-shared': 'hook-secret' } } },
+    });
+    const r = await call(h.base, '/goim/admin/config');
+    expect(r.status).toBe(200);
+    const text = JSON.stringify(r.json.data);
+    for (const secret of [TOKEN, 'push-secret-1', 'redis-password', 'jwt-secret', 'hook-secret']) expect(text).not.toContain(secret);
+    expect(r.json.data.admin.token).toBe('[redacted]');
+    expect(r.json.data.push.bearerTokens).toEqual(['[redacted]', '[redacted]']);
+    expect(r.json.data.redis.auth).toBe('[redacted]');
+    expect(r.json.data.auth.type).toBe('jwt');
+    expect(r.json.data.auth.jwt.secret).toBe('[redacted]');
+    expect(r.json.data.auth.webhook.headers).toEqual({ 'x-shared': '[redacted]' });
+    expect(r.json.data.httpServer.addr).toBe('127.0.0.1:0');
+    expect((await call(h.base, '/goim/admin/config', { token: 'wrong' })).status).toBe(401);
+  });
+
+  it('leaves empty secrets visible as empty (shows they are unset)', () => {
+    expect(redactSecrets({ redis: { auth: '' }, admin: { token: 'x', metricsUrls: ['u'] } })).toEqual({ redis: { auth: '' }, admin: { token: '[redacted]', metricsUrls: ['u'] } });
   });
 });
 

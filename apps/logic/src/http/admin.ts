@@ -8,6 +8,7 @@
  *                                   (the push API behind the admin token, so the dashboard needs no push token)
  * - `POST /goim/admin/kick`         JSON `{keys?, mids?, reason?}` → each comet holding them closes them (op 6 KICKED)
  * - `GET  /goim/admin/metrics`      a JSON snapshot of cumulative counters (the UI turns deltas into rates)
+ * - `GET  /goim/admin/config`       logic's resolved config with secrets replaced by "[redacted]"
  *
  * Every route needs `Authorization: Bearer <admin.token>`; with no token configured the whole
  * API answers 404 with a message saying how to enable it, so a forgotten token never leaves it
@@ -66,6 +67,8 @@ export interface AdminApiOptions {
 export interface AdminApiDeps extends AdminApiOptions {
   /** `admin.token`; '' disables the API. */
   token: string;
+  /** The resolved config shown by `/goim/admin/config` (secrets redacted there). */
+  config?: unknown;
   /** `admin.metricsUrls`: Prometheus endpoints scraped for {@link AdminCounters}. */
   metricsUrls: readonly string[];
   comets: CometSource;
@@ -159,6 +162,27 @@ export function parsePromCounters(text: string): Partial<AdminCounters> {
     if (field && Number.isFinite(v)) out[field] = (out[field] ?? 0) + v;
   }
   return out;
+}
+
+/** Keys whose values are secrets wherever they appear in a config (tokens, passwords, auth headers). */
+const SECRET_KEY = /^(token|tokens|bearertokens|secret|password|auth|headers|cookie)$/i;
+const REDACTED = '[redacted]';
+
+/**
+ * A copy of `value` with secret-named keys blanked: non-empty strings become "[redacted]",
+ * arrays and maps keep their shape with every entry redacted, and sections (like `auth`,
+ * whose `type` is not secret) are walked instead of hidden.
+ */
+export function redactSecrets(value: unknown, key = ''): unknown {
+  const secret = SECRET_KEY.test(key);
+  if (typeof value === 'string') return secret && value !== '' ? REDACTED : value;
+  if (Array.isArray(value)) return value.map((v) => (secret ? REDACTED : redactSecrets(v)));
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = secret && key.toLowerCase() === 'headers' ? REDACTED : redactSecrets(v, k);
+    return out;
+  }
+  return value;
 }
 
 function toNode(i: Instance): AdminNode {
@@ -354,6 +378,10 @@ export function mountAdminApi(app: express.Express, deps: AdminApiDeps): void {
     );
     const accepted = Object.values(pushes).reduce((a, b) => a + b, 0);
     send(res, 200, AdminCode.OK, '', { at: now(), pushes: { ...pushes, total: accepted }, counters, scraped });
+  });
+
+  router.get('/config', (_req, res) => {
+    send(res, 200, AdminCode.OK, '', redactSecrets(deps.config ?? {}));
   });
 
   router.use((_req, res) => send(res, 404, AdminCode.REQUEST_ERR, 'unknown admin route'));

@@ -219,7 +219,7 @@ export function createHttpApp(deps: HttpAppDeps): express.Express {
     }
   });
 
-  mountAdminApi(app, { ...deps.admin, token: config.admin.token, metricsUrls: config.admin.metricsUrls, comets, online, sessions, pusher, metrics, logger: logger.child({ component: 'admin' }) });
+  mountAdminApi(app, { ...deps.admin, config, token: config.admin.token, metricsUrls: config.admin.metricsUrls, comets, online, sessions, pusher, metrics, logger: logger.child({ component: 'admin' }) });
   deps.routes?.(app);
 
   // Unknown paths (and wrong methods) answer like gin: plain-text 404.
