@@ -66,6 +66,24 @@ describe('MemoryCometDirectory', () => {
     await dir.close();
   });
 
+  it('notifies only when a snapshot changes the comet set, not on metadata-only updates', async () => {
+    const dir = new MemoryCometDirectory();
+    const { registry, emit } = snapshotRegistry();
+    await followRegistry(dir, registry);
+    let changes = 0;
+    dir.onChange(() => changes++);
+    emit([instance('a', ['grpc://127.0.0.1:3109'])]);
+    expect(changes).toBe(1);
+    // The 10-s conn_count refresh: same hostname, address and zone.
+    emit([{ ...instance('a', ['grpc://127.0.0.1:3109']), metadata: { conn_count: '5' }, latest_timestamp: 2 }]);
+    expect(changes).toBe(1);
+    emit([instance('a', ['grpc://127.0.0.1:3111'])]);
+    expect(changes).toBe(2);
+    emit([]);
+    expect(changes).toBe(3);
+    await dir.close();
+  });
+
   it('picks the grpc:// address of an instance', () => {
     expect(instanceGrpcAddr(instance('a', ['http://h:1', 'grpc://h:3109']))).toBe('grpc://h:3109');
     expect(instanceGrpcAddr(instance('a', []))).toBeUndefined();

@@ -104,13 +104,16 @@ export class MemoryCometDirectory implements CometDirectory {
   /** Makes the directory hold exactly `list`, keeping clients of unchanged addresses (a discovery snapshot). */
   replaceAddresses(list: readonly CometAddress[]): void {
     const next = new Set(list.map((c) => c.hostname));
-    for (const h of [...this.entries.keys()]) if (!next.has(h)) this.drop(h);
+    let changed = false;
+    for (const h of [...this.entries.keys()]) if (!next.has(h)) changed = this.drop(h) || changed;
     for (const c of list) {
       const cur = this.entries.get(c.hostname);
       if (cur && cur.addr === c.addr && cur.zone === (c.zone ?? '')) continue;
       this.setAddress(c, false);
+      changed = true;
     }
-    this.emit();
+    // Discovery snapshots also change with every 10-s conn_count update: only real changes notify.
+    if (changed) this.emit();
   }
 
   async close(): Promise<void> {

@@ -7,7 +7,10 @@
  * --kafka host:port[,…], --etcd http://host:port (use running backends instead of starting
  * them), --timing fast|goim (default fast), --partitions N, --dir DIR.
  */
-import { startCluster, type ClusterOptions } from './cluster.js';
+import { spawn } from 'node:child_process';
+import type { ClusterOptions } from './cluster.js';
+
+const SOURCE_CONDITION = '--conditions=@goim/source';
 
 function usage(): never {
   process.stderr.write(
@@ -68,8 +71,25 @@ function parse(argv: string[]): ClusterOptions {
   return opts;
 }
 
+/**
+ * Workspace packages resolve to their sources only under the `@goim/source` condition; when
+ * started as plain `npx tsx …/cli.ts`, run again with it (signals are forwarded).
+ */
+function reexecWithSourceCondition(): boolean {
+  if (process.execArgv.includes(SOURCE_CONDITION) || process.env.GOIM_CLUSTER_REEXEC === '1') return false;
+  const child = spawn(process.execPath, [SOURCE_CONDITION, '--import', 'tsx', process.argv[1]!, ...process.argv.slice(2)], {
+    stdio: 'inherit',
+    env: { ...process.env, GOIM_CLUSTER_REEXEC: '1' },
+  });
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => child.kill(sig));
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+  return true;
+}
+
 async function main(): Promise<void> {
   const opts = parse(process.argv.slice(2));
+  if (reexecWithSourceCondition()) return;
+  const { startCluster } = await import('./cluster.js');
   let interrupted = false;
   // Signals during start-up are remembered; the cluster is stopped as soon as start returns or fails.
   const early = () => {
@@ -81,7 +101,11 @@ async function main(): Promise<void> {
   const cluster = await startCluster(opts);
   process.off('SIGINT', early);
   process.off('SIGTERM', early);
+  let stopping = false;
   const stop = (signal: string) => {
+    // Ctrl-C reaches this process twice when it was re-executed (terminal group + forwarding).
+    if (stopping) return;
+    stopping = true;
     process.stderr.write(`\n${signal}: stopping the cluster…\n`);
     cluster.stop().then(
       () => process.exit(0),
