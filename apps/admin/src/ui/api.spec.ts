@@ -1,4 +1,4 @@
-import { AdminApi, AdminApiError, TOKEN_STORAGE_KEY, parseMids, splitList, type TokenStorage } from './api.js';
+import { AdminApi, AdminApiError, TOKEN_STORAGE_KEY, parseMids, splitList, tailToken, type TokenStorage } from './api.js';
 
 class MapStorage implements TokenStorage {
   readonly map = new Map<string, string>();
@@ -89,5 +89,17 @@ describe('form parsing', () => {
     expect(parseMids('1, 22 333')).toEqual([1, 22, 333]);
     expect(() => parseMids('1, x')).toThrow('not a mid: x');
     expect(() => parseMids('0')).toThrow('not a mid: 0');
+  });
+});
+
+describe('tailToken', () => {
+  it('defaults to a goim-json token for the room, mid 0', () => {
+    expect(tailToken('', 'live://1')).toEqual({ mid: 0, room_id: 'live://1', platform: 'admin', accepts: [] });
+  });
+  it('fills room_id into a JSON token unless given, and passes other text (a JWT) as is', () => {
+    expect(tailToken('{"mid":5}', 'live://1')).toEqual({ mid: 5, room_id: 'live://1' });
+    expect(tailToken('{"mid":5,"room_id":"x://y"}', 'live://1')).toEqual({ mid: 5, room_id: 'x://y' });
+    expect(tailToken('eyJhbGciOi.x.y', 'live://1')).toBe('eyJhbGciOi.x.y');
+    expect(() => tailToken('{nope', 'r')).toThrow();
   });
 });

@@ -163,3 +163,16 @@ export function parseMids(text: string): number[] {
     return n;
   });
 }
+
+/**
+ * The op-7 token of the tail client: empty = goim-json `{mid: 0, room_id}` (development
+ * auth); text starting with `{` = a goim-json object (room_id filled in when missing);
+ * anything else = sent as is (e.g. a JWT for logic's jwt authenticator).
+ */
+export function tailToken(text: string, room: string): Record<string, unknown> | string {
+  if (!text) return { mid: 0, room_id: room, platform: 'admin', accepts: [] };
+  if (!text.startsWith('{')) return text;
+  const parsed = JSON.parse(text) as unknown;
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('JSON token must be an object');
+  return { room_id: room, ...(parsed as Record<string, unknown>) };
+}

@@ -5,7 +5,7 @@
  * clients and must never become markup).
  */
 import { GoimClient, type DisconnectNotice } from '@goim/protocol';
-import { AdminApi, AdminApiError, parseMids, splitList, type AdminNode, type PushTarget } from './api.js';
+import { AdminApi, AdminApiError, parseMids, splitList, tailToken, type AdminNode, type PushTarget } from './api.js';
 import { RateHistory, SERIES, sparklinePoints, type SeriesName } from './rates.js';
 
 const POLL_MS = 2_000;
@@ -263,7 +263,14 @@ function startTail(e: Event): void {
   const url = input('tail-url').value.trim();
   if (!room) return tailLine('enter a room id (type://id)', 'bad');
   $('tail-state').textContent = 'connecting…';
-  const client = new GoimClient({ url, token: { mid: 0, room_id: room, platform: 'admin', accepts: [] }, heartbeatIntervalMs: 30_000 });
+  let token: ConstructorParameters<typeof GoimClient>[0]['token'];
+  try {
+    token = tailToken(input('tail-token').value.trim(), room);
+  } catch (err) {
+    $('tail-state').textContent = 'stopped';
+    return tailLine(`bad token: ${(err as Error).message}`, 'bad');
+  }
+  const client = new GoimClient({ url, token, heartbeatIntervalMs: 30_000 });
   tail = client;
   client.on('auth', () => {
     $('tail-state').textContent = `tailing ${room}`;
