@@ -7,6 +7,7 @@
  * itself as `goim.comet`; otherwise it calls the static `rpcClient.logicAddr`.
  */
 import { networkInterfaces } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import { createRegistry, type Registry, type Watch } from '@goim/discovery-client';
 import { createLogicClient, type Closable, type LogicService } from '@goim/protocol/rpc';
@@ -41,6 +42,17 @@ async function within(ms: number, what: string, fn: () => Promise<void>, logger:
   ]).finally(() => clearTimeout(timer));
 }
 
+/** Awaits `fn`, logging every 5 s while it is pending (an unreachable backend may hang, not fail). */
+async function whileWaiting<T>(logger: { warn(obj: object, msg?: string): void }, what: string, fn: () => Promise<T>): Promise<T> {
+  const since = Date.now();
+  const timer = setInterval(() => logger.warn({ waitingMs: Date.now() - since }, `still waiting for ${what}`), 5_000);
+  try {
+    return await fn();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 async function main(): Promise<void> {
   const config = loadCometConfig(process.argv.slice(2), process.env);
   const logger = pino({
@@ -59,7 +71,15 @@ async function main(): Promise<void> {
       deadlineMs: config.rpcClient.timeout,
       logger: logger.child({ component: 'logic-client' }),
     });
-    logicWatch = await followLogic(registry, following);
+    // Discovery may still be starting: retry with backoff and say so, never crash (§10.28's spirit).
+    for (let attempt = 1, delay = 250; !logicWatch; attempt++, delay = Math.min(delay * 2, 5_000)) {
+      try {
+        logicWatch = await whileWaiting(logger, 'discovery (goim.logic watch)', () => followLogic(registry!, following));
+      } catch (err) {
+        logger.warn({ err, attempt, retryInMs: delay }, 'discovery not reachable yet; retrying');
+        await sleep(delay);
+      }
+    }
     logger.info({ type: config.discovery.registry.type, logics: following.targets() }, 'watching goim.logic in discovery');
     logic = following;
   } else {

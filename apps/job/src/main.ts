@@ -15,6 +15,17 @@ import { createQueueConsumer } from './consumer.js';
 import { listenJobHttp, type JobHttpServer } from './http.js';
 import { createJob } from './job.js';
 
+/** Awaits `fn`, logging every 5 s while it is pending (an unreachable backend may hang, not fail). */
+async function whileWaiting<T>(logger: { warn(obj: object, msg?: string): void }, what: string, fn: () => Promise<T>): Promise<T> {
+  const since = Date.now();
+  const timer = setInterval(() => logger.warn({ waitingMs: Date.now() - since }, `still waiting for ${what}`), 5_000);
+  try {
+    return await fn();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 async function main(): Promise<void> {
   const config = loadJobConfig(process.argv.slice(2), process.env);
   const logger = pino({ name: 'job', level: config.env.debug ? 'debug' : (process.env.LOG_LEVEL ?? 'info') });
@@ -27,7 +38,7 @@ async function main(): Promise<void> {
     // The registry backend may still be starting: retry the watch with backoff, never crash.
     for (let attempt = 1, delay = 250; !cometWatch; attempt++, delay = Math.min(delay * 2, config.discovery.waitMax)) {
       try {
-        cometWatch = await followRegistry(comets, registry);
+        cometWatch = await whileWaiting(logger, 'discovery (goim.comet watch)', () => followRegistry(comets, registry!));
       } catch (err) {
         if (stopping) return;
         logger.warn({ err, attempt, retryInMs: delay }, 'discovery not reachable yet; retrying');
