@@ -119,6 +119,12 @@ async function main(): Promise<void> {
     }
     stopping = true;
     logger.info({ signal, drainMs: config.shutdown.drain }, 'shutting down');
+    // Bounded exit: the drain window plus time for discovery and the listeners, then give up.
+    const deadlineMs = config.shutdown.drain + 2 * SHUTDOWN_STEP_MS;
+    setTimeout(() => {
+      logger.error({ deadlineMs }, 'shutdown did not finish in time: exiting');
+      process.exit(1);
+    }, deadlineMs).unref();
     (async () => {
       // Leave discovery first: logic stops handing this comet out and job stops routing to it
       // while its clients are told (op 6, reconnect) to move.

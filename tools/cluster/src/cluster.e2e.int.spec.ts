@@ -78,6 +78,7 @@ describe('a real cluster: 2 logics, 2 comets, 2 jobs on Kafka, etcd and Redis', 
   let b1: FollowingClient; // ws, comet-2, mid 103, room r1
   let b2: FollowingClient; // tcp, comet-2, mid 104, room r2
   let b3: FollowingClient; // ws, comet-2, mid 101 (same mid as a1), room r1
+  let late: FollowingClient; // ws, comet-2, mid 401, connected after logic-2 left
 
   it('spreads WebSocket and TCP clients over both comets', async () => {
     a1 = await client('ka1', { transport: 'ws', comet: 1, mid: 101, room: 'live://r1', accepts: [OP] });
@@ -264,4 +265,38 @@ describe('a real cluster: 2 logics, 2 comets, 2 jobs on Kafka, etcd and Redis', 
     }
     for (const logic of c().logics) expect(logic.running()).toBe(true);
   }, 90_000);
+
+  it('SIGTERM on a logic: it leaves discovery and exits 0; comets switch to the other logic without a restart', async () => {
+    const logic2 = c().logics[1]!;
+    const cometLogAt = c().comets[1]!.log().length;
+    const started = Date.now();
+    const exit = await logic2.kill('SIGTERM', 20_000);
+    expect(exit.code).toBe(0);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    // New connections authenticate (Connect goes to logic-1 only) and pushes through logic-1 arrive.
+    late = await client('ke1', { transport: 'ws', comet: 2, mid: 401, room: 'live://r1', accepts: [OP] });
+    await push(`/goim/push/mids?operation=${OP}&mids=401`, 'after-logic-left', 0);
+    await waitFor(() => late.texts(OP).includes('after-logic-left'), 'a push after logic-2 left', 20_000, 50);
+    // Online reports keep landing (RenewOnline through the remaining logic).
+    await waitFor(
+      async () => (await getJson<Record<string, number>>(`${c().logicUrl(0)}/goim/online/room?type=live&rooms=r1`)).r1 >= 1,
+      'online counts after logic-2 left',
+      15_000,
+      200,
+    );
+    // The comet's logic client followed the change (no restart): logic-1 only.
+    await waitFor(() => c().comets[1]!.log().slice(cometLogAt).includes('"logics":["logic-1"]'), 'comet-2 dropping logic-2', 10_000, 50);
+  }, 60_000);
+
+  it('SIGTERM on a job: it finishes in-flight work, commits and exits 0 in bounded time', async () => {
+    const job2 = c().jobs[1]!;
+    // (kb1's session went with the Redis restart; ke1 connected afterwards.)
+    await push(`/goim/push/keys?operation=${OP}&keys=ke1`, 'before-job-stop', 0);
+    await waitFor(() => late.texts(OP).includes('before-job-stop'), 'the push before the job stops', 20_000, 50);
+    const started = Date.now();
+    const exit = await job2.kill('SIGTERM', 20_000);
+    expect(exit.code).toBe(0);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(job2.log()).toContain('"msg":"job closed"');
+  }, 60_000);
 });
