@@ -11,9 +11,9 @@ import { pino } from 'pino';
 import { createRegistry, type Registry, type Watch } from '@goim/discovery-client';
 import { MemoryCometDirectory, followRegistry } from './comet-directory.js';
 import { loadJobConfig, parseBind } from './config.js';
-import { createQueueConsumer } from './consumer.js';
+import { createQueueConsumer, type QueueConsumerHandle } from './consumer.js';
 import { listenJobHttp, type JobHttpServer } from './http.js';
-import { createJob } from './job.js';
+import { createJob, type Job } from './job.js';
 
 /** Awaits `fn`, logging every 5 s while it is pending (an unreachable backend may hang, not fail). */
 async function whileWaiting<T>(logger: { warn(obj: object, msg?: string): void }, what: string, fn: () => Promise<T>): Promise<T> {
@@ -51,14 +51,28 @@ async function main(): Promise<void> {
     }
     logger.info({ type: config.discovery.registry.type, comets: comets.list().map((c) => c.hostname) }, 'following goim.comet in discovery');
   }
-  const queue = createQueueConsumer(config, logger.child({ component: 'queue' }));
-  const job = createJob(config, { consumer: queue.consumer, comets, logger });
+  // The queue engine may still be starting (goim's job crashed here): a failed start is retried
+  // with a fresh consumer, with backoff and a log line per attempt. Config errors stay fatal.
+  let queue: QueueConsumerHandle;
+  let job: Job;
+  for (let attempt = 1, delay = 500; ; attempt++, delay = Math.min(delay * 2, 10_000)) {
+    queue = createQueueConsumer(config, logger.child({ component: 'queue' }));
+    job = createJob(config, { consumer: queue.consumer, comets, logger });
+    try {
+      await job.start();
+      break;
+    } catch (err) {
+      logger.warn({ err, attempt, retryInMs: delay }, 'could not start consuming (queue not reachable?); retrying');
+      await job.close().catch(() => undefined);
+      await queue.close().catch(() => undefined);
+      await sleep(delay);
+    }
+  }
   let http: JobHttpServer | undefined;
   if (config.httpServer.addr) {
     const { host, port } = parseBind(config.httpServer.addr);
     http = await listenJobHttp(job, port, host);
   }
-  await job.start();
   logger.info(
     { zone: config.env.zone, zoneOnly: config.job.zoneOnly, queue: config.queue.type, comets: comets.list().length, httpPort: http?.port },
     'job started',
