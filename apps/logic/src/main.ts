@@ -105,7 +105,14 @@ async function main(): Promise<void> {
   let comets: (CometSource & { stop(): Promise<void> }) | undefined;
   if (config.discovery.registry) {
     registry = createRegistry(config.discovery.registry, { logger: logger.child({ component: 'discovery' }) });
-    comets = await registryCometSource(registry);
+    // An unreachable backend makes the first watch hang rather than fail: say so every 5 s.
+    const since = Date.now();
+    const waiting = setInterval(() => logger.warn({ waitingMs: Date.now() - since }, 'still waiting for discovery (goim.comet watch)'), 5_000);
+    try {
+      comets = await registryCometSource(registry);
+    } finally {
+      clearInterval(waiting);
+    }
     logger.info({ type: config.discovery.registry.type, comets: comets.current().length }, 'watching goim.comet in discovery');
   }
 
