@@ -117,6 +117,22 @@ describe('comet config', () => {
     expect(() => loadCometConfig(['-conf', join(dir, 'missing.toml')], {})).toThrow(expect.objectContaining({ code: ConfigErrorCode.BAD_FILE }));
   });
 
+  it('takes a discovery registry (same keys as logic) and needs the gRPC server with it', () => {
+    const toml = `[discovery]\nmetadataInterval = "2s"\n[discovery.registry]\ntype = "etcd"\nhosts = ["http://127.0.0.1:2379"]\nttlSec = 3\n`;
+    const cfg = resolveCometConfig({ toml, hostname: 'h' });
+    expect(cfg.discovery.metadataInterval).toBe(2_000);
+    expect(cfg.discovery.registry).toMatchObject({ type: 'etcd', hosts: ['http://127.0.0.1:2379'], ttlSec: 3, env: 'dev' });
+    const plain = resolveCometConfig({ hostname: 'h' }).discovery;
+    expect(plain.registry).toBeUndefined();
+    expect(plain.metadataInterval).toBe(10_000);
+    expect(() => resolveCometConfig({ toml: `${toml}[rpcServer]\naddr = ""\n`, hostname: 'h' })).toThrow(
+      expect.objectContaining({ code: ConfigErrorCode.INVALID, message: expect.stringContaining('rpcServer.addr') }),
+    );
+    expect(() => resolveCometConfig({ toml: '[discovery.registry]\ntype = "zookeeper"\n', hostname: 'h' })).toThrow(
+      expect.objectContaining({ code: ConfigErrorCode.INVALID }),
+    );
+  });
+
   it('parses Go durations and bind addresses', () => {
     expect(parseGoDuration('1h2m3.5s')).toBe(3_723_500);
     expect(parseGoDuration('200ms')).toBe(200);

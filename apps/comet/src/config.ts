@@ -368,6 +368,10 @@ export function resolveCometConfig(sources: CometConfigSources = {}): CometConfi
   }
   const cfg = parsed.data;
   if (!cfg.env.host) cfg.env.host = sources.hostname ?? hostname();
+  if (cfg.discovery.registry && !cfg.rpcServer.addr) {
+    // Job reaches a discovered comet through the gRPC address it registers.
+    throw new ConfigError(ConfigErrorCode.INVALID, 'discovery.registry needs rpcServer.addr (job calls the comet over gRPC)');
+  }
   const certs = listOf(cfg.websocket.certFile);
   const keys = listOf(cfg.websocket.privateFile);
   if (cfg.websocket.tlsOpen && (certs.length === 0 || certs.length !== keys.length)) {

@@ -13,6 +13,7 @@ import { createRegistry, type Registry, type Watch } from '@goim/discovery-clien
 import { createLogicClient, type Closable, type LogicService } from '@goim/protocol/rpc';
 import { createComet } from './comet.js';
 import { loadCometConfig } from './config.js';
+import { ConfigError, ConfigErrorCode } from './errors.js';
 import type { Logger } from './logger.js';
 import { FollowingLogicClient, followLogic, registerComet, type CometRegistration } from './registration.js';
 
@@ -90,7 +91,7 @@ async function main(): Promise<void> {
   const addresses = await comet.listen();
   let registration: CometRegistration | undefined;
   if (registry) {
-    if (!addresses.grpc) throw new Error('discovery.registry needs the gRPC server (rpcServer.addr): job reaches the comet through it');
+    if (!addresses.grpc) throw new ConfigError(ConfigErrorCode.INVALID, 'discovery.registry needs rpcServer.addr (job calls the comet over gRPC)');
     registration = await registerComet(
       registry,
       {
