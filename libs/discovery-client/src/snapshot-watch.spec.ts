@@ -38,6 +38,28 @@ function gatedLoad() {
 const flush = () => new Promise<void>((r) => setImmediate(r));
 
 describe('SnapshotWatch', () => {
+  it('does not lose a change notice that arrives just as a reload finishes', async () => {
+    // The notice may land at any microtask after the listener ran; try every offset of a window.
+    for (let ticks = 0; ticks < 12; ticks++) {
+      let state: Instance[] = [ins('a')];
+      const seen: string[][] = [];
+      const w = new SnapshotWatch('goim.comet', async () => buildSnapshot('goim.comet', state), (snap) => {
+        seen.push(snap.instances.map((i) => i.hostname));
+      }, SILENT_LOGGER, () => undefined);
+      await w.start();
+      state = [ins('a'), ins('b')];
+      w.refresh();
+      for (let i = 0; i < ticks; i++) await Promise.resolve();
+      state = [];
+      w.refresh();
+      await flush();
+      await w.idle();
+      expect({ ticks, last: seen.at(-1) }).toEqual({ ticks, last: [] });
+      await w.stop();
+    }
+  });
+
+
   it('coalesces a burst of change notices into one extra load', async () => {
     const g = gatedLoad();
     const seen: InstanceSnapshot[] = [];
