@@ -10,6 +10,7 @@
  * usable addresses (IPs from the comets' `addrs` metadata, ports from logic's `[node]`).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import {
   createTopic,
@@ -222,7 +223,6 @@ class RedisOnPort implements RestartableRedis {
 
 /** A loopback port free on every address (bound on the wildcard, then released). */
 async function freeSharedPort(): Promise<number> {
-  const { createServer } = await import('node:net');
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.unref();
