@@ -18,6 +18,8 @@ interface Conn {
 }
 
 let messages = 0;
+/** WebSocket messages (or Socket.IO packets) carrying pushes: messages / frames = batching. */
+let frames = 0;
 let errors = 0;
 let latencies: number[] = [];
 let recordLatency = false;
@@ -68,7 +70,9 @@ function openOne(i: number, cmd: ConnectCmd): Promise<boolean> {
           return;
         }
         try {
-          messages += countFrames(data, 0, data.length, onBody);
+          const n = countFrames(data, 0, data.length, onBody);
+          messages += n;
+          if (n > 0) frames++;
         } catch {
           errors++;
         }
@@ -92,7 +96,9 @@ function openOne(i: number, cmd: ConnectCmd): Promise<boolean> {
       sock.on('connect', () => sock.write(encodeFrame({ ver: 1, op: Op.Auth, seq: 1, body: token(i, cmd) })));
       sock.on('data', (chunk: Buffer) => {
         try {
-          messages += counter.feed(chunk);
+          const n = counter.feed(chunk);
+          messages += n;
+          if (n > 0) frames++;
         } catch {
           errors++;
           sock.destroy();
@@ -128,6 +134,7 @@ function openOne(i: number, cmd: ConnectCmd): Promise<boolean> {
       });
       s.on('msg', (body: string) => {
         messages++;
+        frames++;
         if (recordLatency && body.startsWith('{"t":')) {
           let j = 5;
           while (j < body.length && body[j] !== ',' && body[j] !== '}') j++;
@@ -183,12 +190,13 @@ async function handle(cmd: ClientCommand): Promise<void> {
     }
     case 'reset':
       messages = 0;
+      frames = 0;
       errors = 0;
       latencies = [];
-      send({ t: 'stats', open: conns.size, messages: 0, latencies: [], errors: 0 });
+      send({ t: 'stats', open: conns.size, messages: 0, frames: 0, latencies: [], errors: 0 });
       return;
     case 'stats':
-      send({ t: 'stats', open: conns.size, messages, latencies, errors });
+      send({ t: 'stats', open: conns.size, messages, frames, latencies, errors });
       return;
     case 'storm': {
       // Every client drops at once (as after a network blip), then all come back.

@@ -29,7 +29,7 @@ export type ClientCommand =
 /** Load client → runner. */
 export type ClientEvent =
   | { t: 'connected'; opened: number; failed: number; ms: number; firstError?: string }
-  | { t: 'stats'; open: number; messages: number; latencies: number[]; errors: number }
+  | { t: 'stats'; open: number; messages: number; frames: number; latencies: number[]; errors: number }
   | { t: 'storm'; dropMs: number; backMs: number; opened: number; failed: number }
   | { t: 'closed' }
   | { t: 'error'; message: string };
