@@ -1,15 +1,29 @@
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { requireService, uniquePrefix, waitFor } from '@goim/testkit';
 import { contractMsg, describePushQueueContract } from '@goim/queue/testing';
 import { QueueErrorCode, RedisStreamsPushQueue, type PushDelivery } from '@goim/queue';
 
 const url = requireService('GOIM_TEST_REDIS_URL');
-const clients: Redis[] = [];
+const clusterNodes = requireService('GOIM_TEST_REDIS_CLUSTER_NODES')
+  .split(',')
+  .map((hp) => ({ host: hp.slice(0, hp.lastIndexOf(':')), port: Number(hp.slice(hp.lastIndexOf(':') + 1)) }));
+const clients: Array<Redis | Cluster> = [];
 function client(): Redis {
   const r = new Redis(url, { maxRetriesPerRequest: null });
   clients.push(r);
   return r;
 }
+function clusterClient(): Cluster {
+  const c = new Cluster(clusterNodes, { redisOptions: { maxRetriesPerRequest: null } });
+  clients.push(c);
+  return c;
+}
+
+// One backend, two setups (STYLE §4): standalone Redis and Redis Cluster.
+const variants: Array<{ name: string; client: () => Redis | Cluster }> = [
+  { name: 'standalone', client },
+  { name: 'cluster', client: clusterClient },
+];
 afterAll(async () => {
   await Promise.all(clients.map((c) => (c.status === 'end' ? undefined : c.quit().catch(() => c.disconnect()))));
 });
@@ -17,11 +31,12 @@ afterAll(async () => {
 // Short leases so a rebalance or a dead owner's takeover happens in well under a second.
 const fast = { leaseMs: 900, blockMs: 100, backlogCheckMs: 20 };
 
-describePushQueueContract('RedisStreamsPushQueue', {
+for (const v of variants) {
+describePushQueueContract(`RedisStreamsPushQueue (${v.name})`, {
   bounded: true,
   create: (s) =>
     new RedisStreamsPushQueue({
-      redis: client(),
+      redis: v.client(),
       stream: uniquePrefix('rs'),
       shards: s.partitions,
       retryDelaysMs: s.retryDelaysMs,
@@ -31,6 +46,7 @@ describePushQueueContract('RedisStreamsPushQueue', {
       ...fast,
     }),
 });
+}
 
 describe('RedisStreamsPushQueue', () => {
   it('rejects bad options naming the property', () => {
@@ -54,32 +70,35 @@ describe('RedisStreamsPushQueue', () => {
     await q.close();
   });
 
-  it('reclaims the pending entries of a consumer that died without closing (lease expiry, XAUTOCLAIM)', async () => {
-    const stream = uniquePrefix('rs');
-    const dying = client();
-    const qa = new RedisStreamsPushQueue({ redis: dying, stream, shards: 2, retryDelaysMs: [10], drainTimeoutMs: 200, ...fast });
-    const qb = new RedisStreamsPushQueue({ redis: client(), stream, shards: 2, retryDelaysMs: [10], drainTimeoutMs: 200, ...fast });
-    const gotA: string[] = [];
-    let hold = true;
-    await qa.consumer('g').start(async (d) => {
-      gotA.push(d.msg.msgID);
-      // a hangs on its first message: then its process "dies" (connection cut, no close).
-      while (hold) await new Promise((r) => setTimeout(r, 20));
-      throw new Error('dead');
-    });
-    for (let s = 0; s < 5; s++) await qb.producer().publish(contractMsg('dead', s));
-    await waitFor(() => gotA.length === 1, 'a took dead#0');
-    // Simulate a crash: a's connection goes away, so no heartbeat, no lease renewal, no XACK.
-    dying.disconnect();
-    const gotB: PushDelivery[] = [];
-    await qb.consumer('g').start(async (d) => void gotB.push(d));
-    await waitFor(() => gotB.length >= 5, 'b got all 5 after the lease expired', 5_000);
-    expect(gotB.map((d) => d.msg.msgID)).toEqual([0, 1, 2, 3, 4].map((s) => `dead#${s}`));
-    expect(gotB[0]!.attempt).toBeGreaterThan(1); // reclaimed: delivered before
-    hold = false;
-    await qb.close();
-    await qa.close();
-  });
+  for (const v of variants) {
+    it(`reclaims the pending entries of a consumer that died without closing (lease expiry, XAUTOCLAIM) (${v.name})`, async () => {
+      const stream = uniquePrefix('rs');
+      const dying = v.client();
+      const qa = new RedisStreamsPushQueue({ redis: dying, stream, shards: 2, retryDelaysMs: [10], drainTimeoutMs: 200, ...fast });
+      const qb = new RedisStreamsPushQueue({ redis: v.client(), stream, shards: 2, retryDelaysMs: [10], drainTimeoutMs: 200, ...fast });
+      const gotA: string[] = [];
+      let hold = true;
+      await qa.consumer('g').start(async (d) => {
+        gotA.push(d.msg.msgID);
+        // a hangs on its first message: then its process "dies" (connection cut, no close).
+        while (hold) await new Promise((r) => setTimeout(r, 20));
+        throw new Error('dead');
+      });
+      for (let s = 0; s < 5; s++) await qb.producer().publish(contractMsg('dead', s));
+      await waitFor(() => gotA.length === 1, 'a took dead#0');
+      // Simulate a crash: a's connection goes away, so no heartbeat, no lease renewal, no XACK.
+      dying.disconnect();
+      clients.splice(clients.indexOf(dying), 1);
+      const gotB: PushDelivery[] = [];
+      await qb.consumer('g').start(async (d) => void gotB.push(d));
+      await waitFor(() => gotB.length >= 5, 'b got all 5 after the lease expired', 5_000);
+      expect(gotB.map((d) => d.msg.msgID)).toEqual([0, 1, 2, 3, 4].map((s) => `dead#${s}`));
+      expect(gotB[0]!.attempt).toBeGreaterThan(1); // reclaimed: delivered before
+      hold = false;
+      await qb.close();
+      await qa.close();
+    }, 20_000);
+  }
 
   it('creates and quits its own client from a URL', async () => {
     const q = new RedisStreamsPushQueue({ redis: url, stream: uniquePrefix('rs'), shards: 1, ...fast });

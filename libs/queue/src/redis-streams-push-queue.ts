@@ -27,7 +27,7 @@
  * publish in that window.
  */
 import { hostname } from 'node:os';
-import { Redis } from 'ioredis';
+import { Redis, type Cluster } from 'ioredis';
 import { PushMsg } from '@goim/protocol/rpc';
 import { QueueError, QueueErrorCode } from './errors.js';
 import { AbandonSignal, callHandler, checkMsg, closedError, deferred, Fifo, Sleeper, type Deferred } from './internal.js';
@@ -57,10 +57,12 @@ export const DEFAULT_BACKLOG_CHECK_MS = 100;
 /** Options of {@link RedisStreamsPushQueue}. */
 export interface RedisStreamsPushQueueOptions {
   /**
-   * An ioredis client (kept open by the queue: you close it) or a `redis://` URL (the queue
-   * creates the client and quits it on close). Blocking reads use `duplicate()`d connections.
+   * An ioredis client — `Redis`, or `Cluster` for Redis Cluster (shard streams spread over
+   * slots; every command and script touches one key) — kept open by the queue (you close it),
+   * or a `redis://` URL (the queue creates the client and quits it on close). Blocking reads
+   * use `duplicate()`d connections.
    */
-  redis: Redis | string;
+  redis: Redis | Cluster | string;
   /** Stream name prefix. Default `DEFAULT_TOPIC` (`goim-push-topic`). */
   stream?: string;
   /** Stream shards; order is kept per key, parallelism is per shard. Default 16. */
@@ -137,7 +139,7 @@ let consumerSeq = 0;
 export class RedisStreamsPushQueue implements PushQueue {
   readonly stream: string;
   readonly shards: number;
-  /** @internal */ readonly redis: Redis;
+  /** @internal */ readonly redis: Redis | Cluster;
   private readonly ownsClient: boolean;
   private readonly maxLen: number;
   private readonly maxBacklog: number;
@@ -446,8 +448,9 @@ class RedisStreamsConsumer implements PushQueueConsumer {
   private async doClose(): Promise<void> {
     this.stopping = true;
     clearInterval(this.heartbeatTimer);
-    await this.heartbeating;
     const q = this.queue;
+    // Close-time calls are bounded: with Redis unreachable they would otherwise never settle.
+    await settleWithin(this.heartbeating, q.leaseMs);
     if (this.handler) {
       const running = [...this.workers.values()];
       for (const w of running) w.stop();
@@ -459,31 +462,55 @@ class RedisStreamsConsumer implements PushQueueConsumer {
         q.logger.warn({ group: this.group }, 'push handlers outlived the drain timeout; their entries will be reclaimed by the next owner');
       }
       this.abandon.fire();
-      await Promise.allSettled(running.map((w) => w.done));
-      await q.redis.eval(HEARTBEAT_LUA, 1, q.membersKey(this.group), this.name, String(q.leaseMs), '1').catch(() => {});
+      await settleWithin(Promise.allSettled(running.map((w) => w.done)), q.leaseMs);
+      await settleWithin(q.redis.eval(HEARTBEAT_LUA, 1, q.membersKey(this.group), this.name, String(q.leaseMs), '1'), q.leaseMs);
     }
     this.abandon.fire();
     q.forget(this);
   }
 }
 
-/** Disconnects and waits until the socket is gone (ioredis otherwise keeps a 2 s timer alive). */
-function closeConnection(conn: Redis): Promise<void> {
-  if (conn.status === 'end') return Promise.resolve();
-  return new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, 2_500);
-    conn.once('end', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    conn.disconnect();
-  });
+/** Waits for `p` to settle (ignoring its outcome), at most `ms`. */
+async function settleWithin(p: Promise<unknown> | undefined, ms: number): Promise<void> {
+  if (!p) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p.then(() => undefined, () => undefined), new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
+}
+
+/**
+ * A duplicated connection that knows when it has ended: Cluster and Redis report different
+ * final statuses, so we listen for 'end' from the start instead of reading `status` later.
+ */
+class OwnedConnection {
+  private readonly ended: Promise<void>;
+  private disconnected = false;
+
+  constructor(readonly conn: Redis | Cluster) {
+    this.ended = new Promise<void>((resolve) => conn.once('end', () => resolve()));
+    conn.on('error', () => {}); // errors surface on the command; don't crash the process
+  }
+
+  /** Disconnects once (a second ioredis disconnect() arms a 2 s timer on the closed socket). */
+  disconnect(): void {
+    if (this.disconnected) return;
+    this.disconnected = true;
+    this.conn.disconnect();
+  }
+
+  /** Disconnects and waits until the socket is gone. */
+  async close(): Promise<void> {
+    this.disconnect();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.ended, new Promise<void>((r) => (timer = setTimeout(r, 2_500)))]);
+    clearTimeout(timer);
+  }
 }
 
 /** Reads and handles one shard stream for its owner, strictly one entry at a time. */
 class ShardWorker {
   private stopped = false;
-  private conn: Redis | undefined;
+  private conn: OwnedConnection | undefined;
   private reading = false;
   /** Whether a handler call is running. */
   busy = false;
@@ -512,13 +539,13 @@ class ShardWorker {
     try {
       await this.reclaim();
       if (this.stopped) return;
-      this.conn = q.redis.duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true });
-      this.conn.on('error', () => {}); // read errors surface on the command; don't crash the process
+      // Same options as the queue's client (Redis and Cluster both copy them on duplicate()).
+      this.conn = new OwnedConnection(q.redis.duplicate());
       while (!this.stopped) {
         let res: unknown;
         this.reading = true;
         try {
-          res = await this.conn.callBuffer('XREADGROUP', 'GROUP', this.owner.group, this.owner.name, 'COUNT', String(q.readCount), 'BLOCK', String(q.blockMs), 'STREAMS', this.key, '>');
+          res = await this.conn.conn.callBuffer('XREADGROUP', 'GROUP', this.owner.group, this.owner.name, 'COUNT', String(q.readCount), 'BLOCK', String(q.blockMs), 'STREAMS', this.key, '>');
         } catch (err) {
           if (this.stopped) break;
           q.logger.warn({ err, stream: this.key }, 'XREADGROUP failed; retrying');
@@ -537,8 +564,8 @@ class ShardWorker {
     } catch (err) {
       q.logger.error({ err, stream: this.key }, 'redis streams shard worker failed; the shard is released');
     } finally {
-      if (this.conn) await closeConnection(this.conn);
-      await q.redis.eval(RELEASE_LUA, 1, q.leaseKey(this.shard, this.owner.group), this.owner.name).catch(() => {});
+      await this.conn?.close();
+      await settleWithin(q.redis.eval(RELEASE_LUA, 1, q.leaseKey(this.shard, this.owner.group), this.owner.name), q.leaseMs);
       this.finished.resolve();
     }
   }
