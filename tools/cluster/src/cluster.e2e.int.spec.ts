@@ -200,6 +200,26 @@ describe('a real cluster: 2 logics, 2 comets, 2 jobs on Kafka, etcd and Redis', 
     for (const [fc, n] of before) expect(fc.texts(OP).slice(n)).toEqual(['after-move']);
   }, 90_000);
 
+  it('an offline comet is listed in nodes/instances but never handed out by nodes/weighted', async () => {
+    const comet1 = c().comets[0]!;
+    await comet1.start(['-offline']);
+    for (let i = 0; i < 2; i++) {
+      await waitFor(
+        async () => {
+          const instances = await getJson<Array<{ hostname: string; metadata: Record<string, string> }>>(`${c().logicUrl(i)}/goim/nodes/instances`);
+          return instances.some((x) => x.hostname === 'comet-1' && x.metadata.offline === 'true');
+        },
+        `offline comet-1 in discovery on logic ${i + 1}`,
+        15_000,
+        100,
+      );
+      const nodes = await getJson<{ nodes: string[] }>(`${c().logicUrl(i)}/goim/nodes/weighted?platform=`);
+      expect(nodes.nodes).toEqual([cometClientIp(2)]);
+    }
+    const exit = await comet1.kill('SIGTERM', 20_000);
+    expect(exit.code).toBe(0);
+  }, 90_000);
+
   it('a SIGKILLed comet disappears from discovery and its ol_ counts age out', async () => {
     const comet1 = c().comets[0]!;
     await comet1.start();

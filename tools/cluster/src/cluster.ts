@@ -66,8 +66,8 @@ export interface ClusterProcess {
   /** Pid of the running process (undefined when stopped). */
   readonly pid: number | undefined;
   running(): boolean;
-  /** Starts the process (again) and waits for its "<role> started" log line. */
-  start(): Promise<void>;
+  /** Starts the process (again) and waits for its "<role> started" log line; `extraArgs` go after `-conf` (e.g. `['-offline']`). */
+  start(extraArgs?: readonly string[]): Promise<void>;
   /** Sends `signal` to the process group and waits for the exit (SIGKILL after `timeoutMs`). */
   kill(signal?: NodeJS.Signals, timeoutMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** The lines of the log file written since the last start. */
@@ -148,7 +148,7 @@ class AppProcess implements ClusterProcess {
     }
   }
 
-  async start(): Promise<void> {
+  async start(extraArgs: readonly string[] = []): Promise<void> {
     if (this.running()) return;
     try {
       this.logOffset = readFileSync(this.logFile).length;
@@ -158,7 +158,7 @@ class AppProcess implements ClusterProcess {
     this.proc = spawnService(
       `${this.role} ${this.host}`,
       process.execPath,
-      ['--conditions=@goim/source', '--import', 'tsx', join('apps', this.role, 'src', 'main.ts'), '-conf', this.configFile],
+      ['--conditions=@goim/source', '--import', 'tsx', join('apps', this.role, 'src', 'main.ts'), '-conf', this.configFile, ...extraArgs],
       { cwd: this.root, env: childEnv(), logFile: this.logFile },
     );
     const marker = `"msg":"${this.role} started"`;
