@@ -33,75 +33,18 @@ function wrapOne(body: Uint8Array): Buffer {
   return out;
 }
 
-/** One op-9 frame around a run of OpRaw items; with `wsHeader`, preceded by the WebSocket frame header. */
-function wrapRun(items: readonly Outbound[], from: number, to: number, wsHeader: boolean): Buffer {
+function wrapRun(items: readonly Outbound[], from: number, to: number): Buffer {
   let size = 0;
   for (let i = from; i < to; i++) size += items[i]!.bytes.length;
-  const ws = wsHeader ? wsHeaderSize(HEADER_SIZE + size) : 0;
-  const out = Buffer.allocUnsafe(ws + HEADER_SIZE + size);
-  if (wsHeader) writeWsHeader(out, HEADER_SIZE + size);
-  writeHeader(out, ws, { ver: 1, op: Op.Raw, seq: 0 }, size);
-  let off = ws + HEADER_SIZE;
+  const out = Buffer.allocUnsafe(HEADER_SIZE + size);
+  writeHeader(out, 0, { ver: 1, op: Op.Raw, seq: 0 }, size);
+  let off = HEADER_SIZE;
   for (let i = from; i < to; i++) {
     const b = items[i]!.bytes;
     out.set(b, off);
     off += b.length;
   }
   return out;
-}
-
-// Bench profiles (tools/bench) put ~60 % of a fanning-out comet in one writev per member, and
-// most of the rest in ws's per-send framing (header allocation, cork/uncork, writev plumbing).
-// So an op-9 push is framed once as a complete unmasked server WebSocket message (FIN, binary)
-// — shared by every recipient of the same body — and handed to the socket as one buffer.
-
-/** Bytes of the server-to-client WebSocket header for a payload of `len` (RFC 6455 §5.2). */
-function wsHeaderSize(len: number): number {
-  return len < 126 ? 2 : len < 65_536 ? 4 : 10;
-}
-
-function writeWsHeader(out: Buffer, len: number): void {
-  out[0] = 0x82; // FIN + binary
-  if (len < 126) out[1] = len;
-  else if (len < 65_536) {
-    out[1] = 126;
-    out.writeUInt16BE(len, 2);
-  } else {
-    out[1] = 127;
-    out.writeUInt32BE(Math.floor(len / 2 ** 32), 2);
-    out.writeUInt32BE(len >>> 0, 6);
-  }
-}
-
-const wsFramed = new WeakMap<Uint8Array, Buffer>();
-
-/** The whole WebSocket message (WS header + op-9 frame) for one shared OpRaw body, built once. */
-function wsMessageOne(body: Uint8Array): Buffer {
-  let out = wsFramed.get(body);
-  if (out === undefined) {
-    const len = HEADER_SIZE + body.length;
-    const ws = wsHeaderSize(len);
-    out = Buffer.allocUnsafe(ws + len);
-    writeWsHeader(out, len);
-    writeHeader(out, ws, { ver: 1, op: Op.Raw, seq: 0 }, body.length);
-    out.set(body, ws + HEADER_SIZE);
-    wsFramed.set(body, out);
-  }
-  return out;
-}
-
-/** The parts of ws's internals the direct write relies on (ws 8); undefined fields → ws.send. */
-interface WsInternals {
-  _socket?: Duplex;
-  _sender?: { _state?: number; _queue?: unknown[] };
-}
-
-/** The socket, if a pre-framed message may be written to it now without overtaking ws's own queue. */
-function directSocket(ws: WebSocket): Duplex | undefined {
-  const w = ws as unknown as WsInternals;
-  const sender = w._sender;
-  if (sender === undefined || sender._state !== 0 || sender._queue === undefined || sender._queue.length !== 0) return undefined;
-  return w._socket;
 }
 
 /** WebSocket close code for a notice (the op-6 body carries the precise goim-ts code). */
@@ -180,9 +123,7 @@ export class WsConnection extends Connection {
       }
       let j = i + 1;
       while (j < n && items[j]!.raw) j++;
-      const sock = directSocket(ws);
-      if (sock !== undefined) sock.write(j - i === 1 ? wsMessageOne(it.bytes) : wrapRun(items, i, j, true));
-      else ws.send(j - i === 1 ? wrapOne(it.bytes) : wrapRun(items, i, j, false));
+      ws.send(j - i === 1 ? wrapOne(it.bytes) : wrapRun(items, i, j));
       i = j;
     }
     if (ws.bufferedAmount > 0) this.ctx.watchWrite(this);

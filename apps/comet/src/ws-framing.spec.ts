@@ -1,13 +1,11 @@
 /**
- * The WebSocket fast path: an op-9 push is framed once as a whole WebSocket message and
- * written to the socket directly (ws.ts). These cases cover the three WebSocket length
- * encodings, the same pre-framed bytes going to several members, and ordering against
- * replies that still go through ws's own sender.
+ * op-9 pushes over WebSocket: the three WebSocket length encodings, the same shared body
+ * going to several room members, and ordering of pushes against replies on one connection.
  */
 import { Op, encodeFrame, encodeRawBatch } from '@goim/protocol';
 import { FrameClient, rawProto, startComet, type TestComet } from './testing.js';
 
-describe('comet over ws: pre-framed op-9 messages', () => {
+describe('comet over ws: op-9 message framing', () => {
   let t: TestComet;
   const clients: FrameClient[] = [];
   const open = async () => {
