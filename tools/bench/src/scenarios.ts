@@ -186,6 +186,7 @@ export async function memoryScenario(ctx: Ctx): Promise<ScenarioResult> {
 interface FanoutCase {
   name: string;
   members: number;
+  /** Rooms the members are spread over; 0 = a broadcast to everyone (`/goim/push/all`). */
   rooms: number;
   rate: number;
 }
@@ -220,13 +221,15 @@ async function drain(clients: ClientProc[], expected: number, maxMs: number): Pr
   }
 }
 
-function roomPath(kind: ServerKind, room: number): string {
+function roomPath(kind: ServerKind, fc: FanoutCase, n: number): string {
+  if (fc.rooms === 0) return kind === 'goim' ? '/goim/push/all?operation=1000' : '/push/all';
+  const room = n % fc.rooms;
   return kind === 'goim' ? `/goim/push/room?operation=1000&type=live&room=${room}` : `/push/room?room=${encodeURIComponent(`live://${room}`)}`;
 }
 
 export async function fanoutScenario(ctx: Ctx): Promise<ScenarioResult> {
   const z = ctx.opts.sizes;
-  const res = emptyResult('fanout', 'Room fan-out (WebSocket): delivered logical messages and server CPU per message', [
+  const res = emptyResult('fanout', 'Room and broadcast fan-out (WebSocket): delivered logical messages and server CPU per message', [
     'server',
     'case',
     'pushes',
@@ -247,6 +250,7 @@ export async function fanoutScenario(ctx: Ctx): Promise<ScenarioResult> {
       rooms: z.fanoutMembers / z.smallRoomSize,
       rate: z.smallRoomsRate,
     },
+    { name: `broadcast to all ${z.fanoutMembers} at ${z.broadcastRate}/s`, members: z.fanoutMembers, rooms: 0, rate: z.broadcastRate },
   ];
   const kinds: ServerKind[] = ctx.opts.socketio ? ['goim', 'sio'] : ['goim'];
   const perCpuSec = new Map<string, number>();
@@ -262,8 +266,8 @@ export async function fanoutScenario(ctx: Ctx): Promise<ScenarioResult> {
         try {
           const half = Math.ceil(fc.members / 2);
           await Promise.all([
-            connectAll(clients[0]!, connectCmd(s, 'ws', 0, half, fc.rooms), ctx, name),
-            connectAll(clients[1]!, { ...(connectCmd(s, 'ws', half, fc.members - half, fc.rooms) as Extract<ClientCommand, { t: 'connect' }>) }, ctx, name),
+            connectAll(clients[0]!, connectCmd(s, 'ws', 0, half, Math.max(1, fc.rooms)), ctx, name),
+            connectAll(clients[1]!, { ...(connectCmd(s, 'ws', half, fc.members - half, Math.max(1, fc.rooms)) as Extract<ClientCommand, { t: 'connect' }>) }, ctx, name),
           ]);
           await sleep(500);
           await Promise.all(clients.map((c) => c.request({ t: 'reset' }, 'stats')));
@@ -275,9 +279,9 @@ export async function fanoutScenario(ctx: Ctx): Promise<ScenarioResult> {
             port: s.ready.http,
             rate: fc.rate,
             durationMs: z.fanoutSeconds * 1000,
-            target: (n): PushTarget => ({ path: roomPath(kind, n % fc.rooms), body: benchBody(nowMs(), 32) }),
+            target: (n): PushTarget => ({ path: roomPath(kind, fc, n), body: benchBody(nowMs(), 32) }),
           });
-          const expected = pushed.ok * (fc.members / fc.rooms);
+          const expected = pushed.ok * (fc.rooms === 0 ? fc.members : fc.members / fc.rooms);
           const d = await drain(clients, expected, 15_000);
           const srvMs = sampleProc(s.pid).cpuMs - srv0;
           const cliMs = cpuMsOf(pids) + process.cpuUsage().user / 1000 + process.cpuUsage().system / 1000 - cli0;

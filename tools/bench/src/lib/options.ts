@@ -15,6 +15,8 @@ export interface Sizes {
   /** Room size and total push rate of the many-small-rooms case. */
   smallRoomSize: number;
   smallRoomsRate: number;
+  /** Pushes/s of the broadcast-to-everyone case. */
+  broadcastRate: number;
   latencyConnections: number;
   latencyRate: number;
   latencySeconds: number;
@@ -40,12 +42,13 @@ export const QUICK_SIZES: Sizes = Object.freeze({
   memoryCounts: [1000],
   fanoutMembers: 1000,
   fanoutRate: 40,
-  fanoutSeconds: 8,
+  fanoutSeconds: 6,
   smallRoomSize: 10,
   smallRoomsRate: 400,
+  broadcastRate: 10,
   latencyConnections: 1000,
   latencyRate: 1000,
-  latencySeconds: 8,
+  latencySeconds: 6,
   connectCount: 1000,
 });
 
@@ -56,6 +59,7 @@ export const FULL_SIZES: Sizes = Object.freeze({
   fanoutSeconds: 20,
   smallRoomSize: 10,
   smallRoomsRate: 1000,
+  broadcastRate: 4,
   latencyConnections: 1000,
   latencyRate: 1000,
   latencySeconds: 20,
@@ -63,7 +67,7 @@ export const FULL_SIZES: Sizes = Object.freeze({
 });
 
 export const USAGE = `usage: npm run bench -- [all|memory|fanout|latency|connect|micro|comet-memory][,…] [flags]
-  --quick           small sizes (1 k connections, 8 s per scenario; < 3 min on 2 cores)
+  --quick           small sizes (1 k connections, 6 s per case; < 3 min on 2 cores)
   --cpu-prof        run the goim-ts servers under --cpu-prof and print their hot spots
   --no-kafka        skip the Kafka latency run (it starts a JVM broker)
   --no-redis        skip the Redis Streams latency run

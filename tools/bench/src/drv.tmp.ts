@@ -1,0 +1,23 @@
+import { Child } from './lib/child.js';
+import { runPushes } from './load/pusher.js';
+import { benchBody, nowMs } from './lib/goim-frames.js';
+import { sampleProc } from './lib/proc.js';
+const members = Number(process.argv[2] ?? 10000);
+const srv = new Child<any, any>(new URL('./servers/goim-server.ts', import.meta.url).pathname, { name: 'srv', nodeFlags: ['--expose-gc', ...(process.env.TRACEGC ? ['--trace-gc'] : []), ...(process.env.PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.PROF] : [])], env: { BENCH_SERVER_CONFIG: process.env.SC ?? '' } });
+const r = await srv.next('ready');
+const cl = [0, 1].map((i) => new Child<any, any>(new URL('./load/client.ts', import.meta.url).pathname, { name: 'cli' + i }));
+const half = members / 2;
+console.log(await Promise.all(cl.map((c, i) => c.request({ t: 'connect', proto: 'ws', host: '127.0.0.1', port: r.ws, first: i * half, count: half, rooms: Number(process.env.ROOMS ?? 1), roomPrefix: 'live://', concurrency: 200, latency: false, sourceAddrs: 8 }, 'connected', 120000))));
+let first: number[] | undefined; let last: number[] = [];
+const mon = setInterval(async () => {
+  const st = await Promise.all(cl.map((c) => c.request({ t: 'stats' }, 'stats')));
+  const m = { connections: 0, rss: 0 };
+  const tot = st.reduce((n: number, x: any) => n + x.messages, 0); const cpu = sampleProc(srv.pid).cpuMs; first ??= [tot, cpu]; last = [tot, cpu];
+  if (process.env.V) console.log(new Date().toISOString().slice(14, 23), 'msgs', st.map((s) => s.messages), 'open', st.map((s) => s.open), 'err', st.map((s) => s.errors), 'srv conns', m.connections, 'srvcpu', sampleProc(srv.pid).cpuMs, 'rssMB', (m.rss / 2 ** 20).toFixed(0));
+}, 1000);
+const p = await runPushes({ port: r.http, rate: Number(process.env.RATE ?? 40), durationMs: 8000, target: (n) => ({ path: '/goim/push/room?operation=1000&type=live&room=' + (n % Number(process.env.ROOMS ?? 1)), body: benchBody(nowMs(), 32) }) });
+console.log(p);
+await new Promise((res) => setTimeout(res, 8000));
+clearInterval(mon);
+console.log('msgs per server CPU-s', Math.round((last[0]! - first![0]!) / ((last[1]! - first![1]!) / 1000)), 'msgs', last[0]);
+process.exit(0);
