@@ -6,13 +6,26 @@
  * Durations accept Go duration strings (`"5s"`, `"200ms"`, `"4m"`) as goim's TOML does, or a
  * number of milliseconds. Parsing happens once in `main.ts`; the result is deep-frozen.
  */
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { parse as parseToml } from 'smol-toml';
 import { z } from 'zod';
+import {
+  ConfigError,
+  ConfigErrorCode,
+  deepFreeze,
+  goDuration,
+  isTrue,
+  mergeConfig,
+  normaliseKeys,
+  objectShape,
+  parseConfig,
+  parseGoimFlags,
+  parseIntValue,
+  parseTomlConfig,
+  readConfigFile,
+  splitList,
+} from '@goim/app-kit';
 import { DEFAULT_BUCKET_COUNT, DEFAULT_MAX_OUTBOUND_BYTES, DEFAULT_TIMER_RESOLUTION_MS } from '@goim/bucket';
 import { registryConfigSchema } from '@goim/discovery-client';
-import { ConfigError, ConfigErrorCode } from './errors.js';
 
 /** goim's code default for `protocol.handshakeTimeout` (the example file uses 8 s). */
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 5_000;
@@ -27,40 +40,11 @@ export const DEFAULT_METADATA_INTERVAL_MS = 10_000;
 /** Graceful-shutdown window over which connections are closed in batches. */
 export const DEFAULT_DRAIN_MS = 5_000;
 
-const GO_DURATION_UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, μs: 1e-3, ms: 1, s: 1e3, m: 60e3, h: 3600e3 };
-
-/** Parses a Go `time.ParseDuration` string into milliseconds; undefined if malformed. */
-export function parseGoDuration(text: string): number | undefined {
-  const s = text.trim();
-  if (s === '0') return 0;
-  const re = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y;
-  let total = 0;
-  let pos = 0;
-  while (pos < s.length) {
-    re.lastIndex = pos;
-    const m = re.exec(s);
-    if (!m) return undefined;
-    total += Number(m[1]) * GO_DURATION_UNITS[m[2]!]!;
-    pos = re.lastIndex;
-  }
-  return pos === 0 ? undefined : Math.round(total);
-}
+/** Parses a Go `time.ParseDuration` string into whole milliseconds; undefined if malformed. */
+export { parseGoDurationMs as parseGoDuration, parseBind } from '@goim/app-kit';
 
 /** A duration in ms: a non-negative number of ms, or a Go duration string. */
-const duration = (def: number) =>
-  z
-    .union([
-      z.number().nonnegative(),
-      z.string().transform((s, ctx) => {
-        const ms = parseGoDuration(s);
-        if (ms === undefined) {
-          ctx.addIssue({ code: 'custom', message: `not a duration: "${s}" (use e.g. "5s", "200ms")` });
-          return z.NEVER;
-        }
-        return ms;
-      }),
-    ])
-    .default(def);
+const duration = (def: number) => goDuration(def, { examples: '"5s", "200ms"' });
 
 const bindList = (def: string[]) => z.array(z.string()).default(def);
 
@@ -201,74 +185,17 @@ export type CometConfig = z.output<typeof cometConfigSchema>;
 /** What a TOML file / caller may give (every section and key optional). */
 export type CometConfigInput = z.input<typeof cometConfigSchema>;
 
-function deepFreeze<T>(o: T): T {
-  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
-    Object.freeze(o);
-    for (const v of Object.values(o)) deepFreeze(v);
-  }
-  return o;
-}
-
-/** Renames keys to the schema's spelling, case-insensitively (BurntSushi/toml matches this way). */
-function normaliseKeys(input: unknown, shape: Record<string, z.ZodType> | undefined): unknown {
-  if (!shape || !input || typeof input !== 'object' || Array.isArray(input)) return input;
-  const byLower = new Map(Object.keys(shape).map((k) => [k.toLowerCase(), k]));
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(input)) {
-    const name = byLower.get(k.toLowerCase()) ?? k;
-    out[name] = normaliseKeys(v, objectShape(shape[name]));
-  }
-  return out;
-}
-
-function objectShape(t: z.ZodType | undefined): Record<string, z.ZodType> | undefined {
-  let cur: unknown = t;
-  // unwrap default/prefault/optional wrappers down to the object
-  for (let i = 0; i < 5 && cur; i++) {
-    const def = (cur as { def?: { type?: string; innerType?: unknown; shape?: Record<string, z.ZodType> } }).def;
-    if (!def) return undefined;
-    if (def.type === 'object') return def.shape;
-    cur = def.innerType;
-  }
-  return undefined;
-}
-
-function merge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(over)) {
-    const b = out[k];
-    out[k] =
-      v && typeof v === 'object' && !Array.isArray(v) && b && typeof b === 'object' && !Array.isArray(b)
-        ? merge(b as Record<string, unknown>, v as Record<string, unknown>)
-        : v;
-  }
-  return out;
-}
-
-const BOOL = /^(1|t|true|yes|on)$/i;
-const csv = (s: string) =>
-  s
-    .split(',')
-    .map((x) => x.trim())
-    .filter(Boolean);
-
 /** goim's identity environment variables (REGION, ZONE, DEPLOY_ENV, ADDRS, WEIGHT, OFFLINE, DEBUG). */
 function fromEnv(env: Record<string, string | undefined>): Record<string, unknown> {
   const e: Record<string, unknown> = {};
   if (env.REGION !== undefined) e.region = env.REGION;
   if (env.ZONE !== undefined) e.zone = env.ZONE;
   if (env.DEPLOY_ENV !== undefined) e.deployEnv = env.DEPLOY_ENV;
-  if (env.ADDRS !== undefined) e.addrs = csv(env.ADDRS);
-  if (env.WEIGHT !== undefined) e.weight = toInt('WEIGHT', env.WEIGHT);
-  if (env.OFFLINE !== undefined) e.offline = BOOL.test(env.OFFLINE);
-  if (env.DEBUG !== undefined) e.debug = BOOL.test(env.DEBUG);
+  if (env.ADDRS !== undefined) e.addrs = splitList(env.ADDRS);
+  if (env.WEIGHT !== undefined) e.weight = parseIntValue('WEIGHT', env.WEIGHT);
+  if (env.OFFLINE !== undefined) e.offline = isTrue(env.OFFLINE);
+  if (env.DEBUG !== undefined) e.debug = isTrue(env.DEBUG);
   return Object.keys(e).length ? { env: e } : {};
-}
-
-function toInt(name: string, v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n)) throw new ConfigError(ConfigErrorCode.INVALID, `${name} must be an integer, got "${v}"`);
-  return n;
 }
 
 /** Result of parsing goim-style command-line flags. */
@@ -288,19 +215,7 @@ const BOOL_FLAGS = new Set(['offline', 'debug']);
  */
 export function parseCometFlags(argv: readonly string[]): CometFlags & { logic?: string } {
   const out: CometFlags & { logic?: string } = { env: {} };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const m = /^--?([A-Za-z.]+)(?:=(.*))?$/.exec(arg);
-    if (!m || !FLAG_NAMES.has(m[1]!)) throw new ConfigError(ConfigErrorCode.BAD_FLAG, `unknown flag "${arg}"`);
-    const name = m[1]!;
-    let value = m[2];
-    if (value === undefined) {
-      if (BOOL_FLAGS.has(name) && (argv[i + 1] === undefined || argv[i + 1]!.startsWith('-'))) value = 'true';
-      else {
-        value = argv[++i];
-        if (value === undefined) throw new ConfigError(ConfigErrorCode.BAD_FLAG, `flag "-${name}" needs a value`);
-      }
-    }
+  for (const [name, value] of parseGoimFlags(argv, { names: FLAG_NAMES, booleans: BOOL_FLAGS })) {
     switch (name) {
       case 'conf':
         out.conf = value;
@@ -312,14 +227,14 @@ export function parseCometFlags(argv: readonly string[]): CometFlags & { logic?:
         out.env.deployEnv = value;
         break;
       case 'addrs':
-        out.env.addrs = csv(value);
+        out.env.addrs = splitList(value);
         break;
       case 'weight':
-        out.env.weight = toInt('-weight', value);
+        out.env.weight = parseIntValue('-weight', value);
         break;
       case 'offline':
       case 'debug':
-        out.env[name] = BOOL.test(value);
+        out.env[name] = isTrue(value);
         break;
       default:
         out.env[name] = value;
@@ -347,26 +262,15 @@ export interface CometConfigSources {
 export function resolveCometConfig(sources: CometConfigSources = {}): CometConfig {
   const shape = objectShape(cometConfigSchema);
   let raw: Record<string, unknown> = {};
-  if (sources.toml !== undefined) {
-    try {
-      raw = normaliseKeys(parseToml(sources.toml), shape) as Record<string, unknown>;
-    } catch (err) {
-      throw new ConfigError(ConfigErrorCode.BAD_TOML, `invalid TOML: ${(err as Error).message}`, { cause: err });
-    }
-  }
-  if (sources.object) raw = merge(raw, normaliseKeys(sources.object, shape) as Record<string, unknown>);
-  if (sources.env) raw = merge(raw, fromEnv(sources.env));
+  if (sources.toml !== undefined) raw = parseTomlConfig(sources.toml, shape);
+  if (sources.object) raw = mergeConfig(raw, normaliseKeys(sources.object, shape) as Record<string, unknown>);
+  if (sources.env) raw = mergeConfig(raw, fromEnv(sources.env));
   if (sources.argv) {
     const flags = parseCometFlags(sources.argv);
-    raw = merge(raw, { env: flags.env });
-    if (flags.logic) raw = merge(raw, { rpcClient: { logicAddr: flags.logic } });
+    raw = mergeConfig(raw, { env: flags.env });
+    if (flags.logic) raw = mergeConfig(raw, { rpcClient: { logicAddr: flags.logic } });
   }
-  const parsed = cometConfigSchema.safeParse(raw);
-  if (!parsed.success) {
-    const detail = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-    throw new ConfigError(ConfigErrorCode.INVALID, `invalid comet config: ${detail}`, { cause: parsed.error });
-  }
-  const cfg = parsed.data;
+  const cfg = parseConfig(cometConfigSchema, raw, 'comet');
   if (!cfg.env.host) cfg.env.host = sources.hostname ?? hostname();
   if (cfg.discovery.registry && !cfg.rpcServer.addr) {
     // Job reaches a discovered comet through the gRPC address it registers.
@@ -386,7 +290,7 @@ export function resolveCometConfig(sources: CometConfigSources = {}): CometConfi
 }
 
 function listOf(v: string | string[]): string[] {
-  return Array.isArray(v) ? v : csv(v);
+  return Array.isArray(v) ? v : splitList(v);
 }
 
 /**
@@ -395,23 +299,6 @@ function listOf(v: string | string[]): string[] {
  */
 export function loadCometConfig(argv: readonly string[], env: Record<string, string | undefined>): CometConfig {
   const flags = parseCometFlags(argv);
-  let toml: string | undefined;
-  if (flags.conf) {
-    try {
-      toml = readFileSync(flags.conf, 'utf8');
-    } catch (err) {
-      throw new ConfigError(ConfigErrorCode.BAD_FILE, `cannot read config file ${flags.conf}: ${(err as Error).message}`, {
-        cause: err,
-      });
-    }
-  }
+  const toml = flags.conf ? readConfigFile(flags.conf) : undefined;
   return resolveCometConfig({ toml, env, argv });
-}
-
-/** Splits a goim bind address (`":3101"`, `"0.0.0.0:3101"`, `"[::1]:0"`) into host + port. */
-export function parseBind(bind: string): { host: string | undefined; port: number } {
-  const m = /^(?:\[([^\]]*)\]|([^:]*))?:(\d+)$/.exec(bind.trim());
-  if (!m) throw new ConfigError(ConfigErrorCode.INVALID, `bad bind address "${bind}" (want host:port or :port)`);
-  const host = m[1] ?? m[2];
-  return { host: host ? host : undefined, port: Number(m[3]) };
 }

@@ -1,13 +1,5 @@
 /**
- * The logger shape the comet uses: pino's method set (a pino instance fits directly).
- * Hot paths log at debug at most; counts go to metrics (spec §10.16).
+ * The logger shape the comet uses: pino's method set (a pino instance fits directly), shared
+ * by the goim-ts apps. Hot paths log at debug at most; counts go to metrics (spec §10.16).
  */
-export interface Logger {
-  trace(obj: object, msg?: string): void;
-  debug(obj: object, msg?: string): void;
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-  fatal(obj: object, msg?: string): void;
-  child(bindings: Record<string, unknown>): Logger;
-}
+export type { Logger } from '@goim/app-kit';

@@ -6,9 +6,9 @@
  * With `discovery.registry` configured the comet follows `goim.logic` instances and registers
  * itself as `goim.comet`; otherwise it calls the static `rpcClient.logicAddr`.
  */
-import { networkInterfaces } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
+import { advertiseHost, handleShutdownSignals, runMain, whileWaiting, within } from '@goim/app-kit';
 import { createRegistry, type Registry, type Watch } from '@goim/discovery-client';
 import { createLogicClient, type Closable, type LogicService } from '@goim/protocol/rpc';
 import { createComet } from './comet.js';
@@ -19,40 +19,6 @@ import { FollowingLogicClient, followLogic, registerComet, type CometRegistratio
 
 /** Longest wait for one shutdown step (leaving discovery, closing the registry). */
 const SHUTDOWN_STEP_MS = 5_000;
-
-/** The address other processes reach us at: the bound host, or (wildcard) the first non-loopback IPv4, as goim. */
-function advertiseHost(bound: string): string {
-  if (bound && bound !== '0.0.0.0' && bound !== '::') return bound;
-  for (const list of Object.values(networkInterfaces())) {
-    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
-  }
-  return '127.0.0.1';
-}
-
-/** Runs `fn` but gives up after `ms` (a stuck backend must not block exit forever). */
-async function within(ms: number, what: string, fn: () => Promise<void>, logger: Logger): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    fn().catch((err: unknown) => logger.warn({ err }, `${what} failed`)),
-    new Promise<void>((resolve) => {
-      timer = setTimeout(() => {
-        logger.warn({ ms }, `${what} did not finish in time`);
-        resolve();
-      }, ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
-
-/** Awaits `fn`, logging every 5 s while it is pending (an unreachable backend may hang, not fail). */
-async function whileWaiting<T>(logger: { warn(obj: object, msg?: string): void }, what: string, fn: () => Promise<T>): Promise<T> {
-  const since = Date.now();
-  const timer = setInterval(() => logger.warn({ waitingMs: Date.now() - since }, `still waiting for ${what}`), 5_000);
-  try {
-    return await fn();
-  } finally {
-    clearInterval(timer);
-  }
-}
 
 async function main(): Promise<void> {
   const config = loadCometConfig(process.argv.slice(2), process.env);
@@ -112,42 +78,23 @@ async function main(): Promise<void> {
     'comet started',
   );
 
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) {
-      logger.warn({ signal }, 'second signal: exiting now');
-      process.exit(1);
-    }
-    stopping = true;
-    logger.info({ signal, drainMs: config.shutdown.drain }, 'shutting down');
-    // Bounded exit: the drain window plus time for discovery and the listeners, then give up.
-    const deadlineMs = config.shutdown.drain + 2 * SHUTDOWN_STEP_MS;
-    setTimeout(() => {
-      logger.error({ deadlineMs }, 'shutdown did not finish in time: exiting');
-      process.exit(1);
-    }, deadlineMs).unref();
-    (async () => {
+  // Bounded exit: the drain window plus time for discovery and the listeners, then give up.
+  const deadlineMs = config.shutdown.drain + 2 * SHUTDOWN_STEP_MS;
+  const tolerate = { tolerateFailure: true };
+  handleShutdownSignals({
+    logger,
+    fields: { drainMs: config.shutdown.drain },
+    deadline: { ms: deadlineMs, fields: { deadlineMs }, message: 'shutdown did not finish in time: exiting' },
+    steps: async () => {
       // Leave discovery first: logic stops handing this comet out and job stops routing to it
       // while its clients are told (op 6, reconnect) to move.
-      if (registration) await within(SHUTDOWN_STEP_MS, 'leaving discovery', () => registration.cancel(), logger);
+      if (registration) await within(SHUTDOWN_STEP_MS, 'leaving discovery', () => registration.cancel(), logger, tolerate);
       await comet.close();
       await logicWatch?.stop();
       logic.close();
-      if (registry) await within(SHUTDOWN_STEP_MS, 'closing discovery', () => registry.close(), logger);
-    })().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGHUP', () => undefined); // goim ignores SIGHUP
+      if (registry) await within(SHUTDOWN_STEP_MS, 'closing discovery', () => registry.close(), logger, tolerate);
+    },
+  });
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`comet: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}\n`);
-  process.exit(1);
-});
+runMain('comet', main);
