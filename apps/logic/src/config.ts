@@ -10,12 +10,24 @@
  * (§10.15); here every section has a safe default (goim's example values, addresses with
  * their colon).
  */
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { parse as parseToml } from 'smol-toml';
+import {
+  ConfigError,
+  ConfigErrorCode,
+  deepFreeze,
+  goDuration,
+  mergeConfig,
+  normaliseKeys,
+  objectShape,
+  parseConfig,
+  parseGoimFlags,
+  parseIntValue,
+  parseTomlConfig,
+  readConfigFile,
+  splitList,
+} from '@goim/app-kit';
 import { registryConfigSchema } from '@goim/discovery-client';
 import { z } from 'zod';
-import { ConfigError, ConfigErrorCode } from './errors.js';
 
 /** Logic reloads online counts every 10 s (goim constant). */
 export const DEFAULT_ONLINE_REFRESH_MS = 10_000;
@@ -24,38 +36,12 @@ export const DEFAULT_ONLINE_STALE_MS = 5 * 60_000;
 /** Largest accepted push body by default. */
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 
-const GO_DURATION_UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, μs: 1e-3, ms: 1, s: 1e3, m: 60e3, h: 3600e3 };
+/** Parses a Go `time.ParseDuration` string into milliseconds (exact, not rounded); undefined if malformed. */
+export { parseGoDuration } from '@goim/app-kit';
 
-/** Parses a Go `time.ParseDuration` string into milliseconds; undefined if malformed. */
-export function parseGoDuration(text: string): number | undefined {
-  const s = text.trim();
-  if (s === '0') return 0;
-  const re = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y;
-  let total = 0;
-  let pos = 0;
-  while (pos < s.length) {
-    re.lastIndex = pos;
-    const m = re.exec(s);
-    if (!m) return undefined;
-    total += Number(m[1]) * GO_DURATION_UNITS[m[2]!]!;
-    pos = re.lastIndex;
-  }
-  return pos === 0 ? undefined : total;
-}
-
-/** A duration in ms: a non-negative number of ms, or a Go duration string. */
+/** A duration in ms: a non-negative number of ms, or a Go duration string (a negative number gets the same message). */
 const duration = (def: number) =>
-  z
-    .union([z.number(), z.string()])
-    .transform((v, ctx) => {
-      const ms = typeof v === 'number' ? (v >= 0 ? v : undefined) : parseGoDuration(v);
-      if (ms === undefined) {
-        ctx.addIssue({ code: 'custom', message: `not a duration: ${JSON.stringify(v)} (use e.g. "4m", "200ms", or milliseconds ≥ 0)` });
-        return z.NEVER;
-      }
-      return ms;
-    })
-    .default(def);
+  goDuration(def, { examples: '"4m", "200ms", or milliseconds ≥ 0', round: false, negative: 'message' });
 
 /** A comet instance in goim's discovery shape; only `hostname` is required in a static list. */
 const instanceSchema = z
@@ -335,62 +321,6 @@ export type LogicConfigInput = z.input<typeof logicConfigSchema>;
 /** A comet instance as configured (goim discovery shape). */
 export type ConfiguredInstance = z.output<typeof instanceSchema>;
 
-function deepFreeze<T>(o: T): T {
-  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
-    Object.freeze(o);
-    for (const v of Object.values(o)) deepFreeze(v);
-  }
-  return o;
-}
-
-/** Renames keys to the schema's spelling, case-insensitively (BurntSushi/toml matches this way). */
-function normaliseKeys(input: unknown, shape: Record<string, z.ZodType> | undefined): unknown {
-  if (!shape || !input || typeof input !== 'object' || Array.isArray(input)) return input;
-  const byLower = new Map(Object.keys(shape).map((k) => [k.toLowerCase(), k]));
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(input)) {
-    const name = byLower.get(k.toLowerCase()) ?? k;
-    out[name] = normaliseKeys(v, objectShape(shape[name]));
-  }
-  return out;
-}
-
-function objectShape(t: unknown): Record<string, z.ZodType> | undefined {
-  let cur: unknown = t;
-  // unwrap default/prefault/optional/pipe (superRefine) wrappers down to the object
-  for (let i = 0; i < 6 && cur; i++) {
-    const def = (cur as { def?: { type?: string; innerType?: unknown; in?: unknown; shape?: Record<string, z.ZodType> } }).def;
-    if (!def) return undefined;
-    if (def.type === 'object') return def.shape;
-    cur = def.innerType ?? def.in;
-  }
-  return undefined;
-}
-
-function merge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(over)) {
-    const b = out[k];
-    out[k] =
-      v && typeof v === 'object' && !Array.isArray(v) && b && typeof b === 'object' && !Array.isArray(b)
-        ? merge(b as Record<string, unknown>, v as Record<string, unknown>)
-        : v;
-  }
-  return out;
-}
-
-const csv = (s: string) =>
-  s
-    .split(',')
-    .map((x) => x.trim())
-    .filter(Boolean);
-
-function toInt(name: string, v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n)) throw new ConfigError(ConfigErrorCode.INVALID, `${name} must be an integer, got "${v}"`);
-  return n;
-}
-
 /**
  * Environment variables: goim's identity ones (REGION, ZONE, DEPLOY_ENV, WEIGHT) and
  * goim-ts deployment ones (GOIM_LOGIC_HTTP_ADDR, GOIM_LOGIC_RPC_ADDR, GOIM_REDIS_ADDR,
@@ -404,12 +334,12 @@ function fromEnv(env: Record<string, string | undefined>): Record<string, unknow
   if (env.REGION !== undefined) set('env', 'region', env.REGION);
   if (env.ZONE !== undefined) set('env', 'zone', env.ZONE);
   if (env.DEPLOY_ENV !== undefined) set('env', 'deployEnv', env.DEPLOY_ENV);
-  if (env.WEIGHT !== undefined) set('env', 'weight', toInt('WEIGHT', env.WEIGHT));
+  if (env.WEIGHT !== undefined) set('env', 'weight', parseIntValue('WEIGHT', env.WEIGHT));
   if (env.GOIM_LOGIC_HTTP_ADDR) set('httpServer', 'addr', env.GOIM_LOGIC_HTTP_ADDR);
   if (env.GOIM_LOGIC_RPC_ADDR) set('rpcServer', 'addr', env.GOIM_LOGIC_RPC_ADDR);
   if (env.GOIM_REDIS_ADDR !== undefined) set('redis', 'addr', env.GOIM_REDIS_ADDR);
-  if (env.GOIM_KAFKA_BROKERS !== undefined) set('kafka', 'brokers', csv(env.GOIM_KAFKA_BROKERS));
-  if (env.GOIM_PUSH_BEARER_TOKENS !== undefined) set('push', 'bearerTokens', csv(env.GOIM_PUSH_BEARER_TOKENS));
+  if (env.GOIM_KAFKA_BROKERS !== undefined) set('kafka', 'brokers', splitList(env.GOIM_KAFKA_BROKERS));
+  if (env.GOIM_PUSH_BEARER_TOKENS !== undefined) set('push', 'bearerTokens', splitList(env.GOIM_PUSH_BEARER_TOKENS));
   if (env.GOIM_ADMIN_TOKEN !== undefined) set('admin', 'token', env.GOIM_ADMIN_TOKEN);
   if (env.LOG_LEVEL) set('log', 'level', env.LOG_LEVEL);
   return out;
@@ -428,19 +358,10 @@ const FLAG_NAMES = new Set(['conf', 'region', 'zone', 'deploy.env', 'host', 'wei
 /** Parses goim's single-dash flags (`-region sh`, `-zone=sh001`, `-deploy.env dev`); double dashes work too. */
 export function parseLogicFlags(argv: readonly string[]): LogicFlags {
   const out: LogicFlags = { env: {} };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const m = /^--?([A-Za-z.]+)(?:=(.*))?$/.exec(arg);
-    if (!m || !FLAG_NAMES.has(m[1]!)) throw new ConfigError(ConfigErrorCode.BAD_FLAG, `unknown flag "${arg}"`);
-    const name = m[1]!;
-    let value = m[2];
-    if (value === undefined) {
-      value = argv[++i];
-      if (value === undefined) throw new ConfigError(ConfigErrorCode.BAD_FLAG, `flag "-${name}" needs a value`);
-    }
+  for (const [name, value] of parseGoimFlags(argv, { names: FLAG_NAMES })) {
     if (name === 'conf') out.conf = value;
     else if (name === 'deploy.env') out.env.deployEnv = value;
-    else if (name === 'weight') out.env.weight = toInt('-weight', value);
+    else if (name === 'weight') out.env.weight = parseIntValue('-weight', value);
     else out.env[name] = value;
   }
   return out;
@@ -465,22 +386,11 @@ export interface LogicConfigSources {
 export function resolveLogicConfig(sources: LogicConfigSources = {}): LogicConfig {
   const shape = objectShape(logicConfigSchema);
   let raw: Record<string, unknown> = {};
-  if (sources.toml !== undefined) {
-    try {
-      raw = normaliseKeys(parseToml(sources.toml), shape) as Record<string, unknown>;
-    } catch (err) {
-      throw new ConfigError(ConfigErrorCode.BAD_TOML, `invalid TOML: ${(err as Error).message}`, { cause: err });
-    }
-  }
-  if (sources.object) raw = merge(raw, normaliseKeys(sources.object, shape) as Record<string, unknown>);
-  if (sources.env) raw = merge(raw, fromEnv(sources.env));
-  if (sources.argv) raw = merge(raw, { env: parseLogicFlags(sources.argv).env });
-  const parsed = logicConfigSchema.safeParse(raw);
-  if (!parsed.success) {
-    const detail = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-    throw new ConfigError(ConfigErrorCode.INVALID, `invalid logic config: ${detail}`, { cause: parsed.error });
-  }
-  const cfg = parsed.data;
+  if (sources.toml !== undefined) raw = parseTomlConfig(sources.toml, shape);
+  if (sources.object) raw = mergeConfig(raw, normaliseKeys(sources.object, shape) as Record<string, unknown>);
+  if (sources.env) raw = mergeConfig(raw, fromEnv(sources.env));
+  if (sources.argv) raw = mergeConfig(raw, { env: parseLogicFlags(sources.argv).env });
+  const cfg = parseConfig(logicConfigSchema, raw, 'logic');
   if (!cfg.env.host) cfg.env.host = sources.hostname ?? hostname();
   return deepFreeze(cfg);
 }
@@ -491,16 +401,7 @@ export function resolveLogicConfig(sources: LogicConfigSources = {}): LogicConfi
  */
 export function loadLogicConfig(argv: readonly string[], env: Record<string, string | undefined>): LogicConfig {
   const flags = parseLogicFlags(argv);
-  let toml: string | undefined;
-  if (flags.conf) {
-    try {
-      toml = readFileSync(flags.conf, 'utf8');
-    } catch (err) {
-      throw new ConfigError(ConfigErrorCode.BAD_FILE, `cannot read config file ${flags.conf}: ${(err as Error).message}`, {
-        cause: err,
-      });
-    }
-  }
+  const toml = flags.conf ? readConfigFile(flags.conf) : undefined;
   return resolveLogicConfig({ toml, env, argv });
 }
 

@@ -1,23 +1,3 @@
-/** The pino-compatible logger shape logic uses (a pino instance fits directly). */
-export interface Logger {
-  trace(obj: object, msg?: string): void;
-  debug(obj: object, msg?: string): void;
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-  fatal(obj: object, msg?: string): void;
-  child(bindings: Record<string, unknown>): Logger;
-}
-
-const noop = () => undefined;
-
-/** A logger that drops everything (the default when none is given). */
-export const silentLogger: Logger = {
-  trace: noop,
-  debug: noop,
-  info: noop,
-  warn: noop,
-  error: noop,
-  fatal: noop,
-  child: () => silentLogger,
-};
+/** The pino-compatible logger shape logic uses (a pino instance fits directly), shared by the goim-ts apps. */
+export { silentLogger } from '@goim/app-kit';
+export type { Logger } from '@goim/app-kit';

@@ -6,8 +6,8 @@
  * the push queue per `queue.type` (kafka, redis-streams, memory);
  * comets from `discovery.registry` (etcd/Redis/static) when set, else `discovery.comets`.
  */
-import { networkInterfaces } from 'node:os';
 import { pino } from 'pino';
+import { advertiseHost, handleShutdownSignals, runMain, whileWaiting, within } from '@goim/app-kit';
 import { createRegistry, type Registration, type Registry } from '@goim/discovery-client';
 import { KafkaPushQueue, MemoryPushQueue, RedisStreamsPushQueue, type PushQueue } from '@goim/queue';
 import { MemorySessionStore, RedisSessionStore, type SessionStore } from '@goim/session-store';
@@ -60,29 +60,6 @@ function pushQueue(config: LogicConfig, logger: Logger): PushQueue {
   }
 }
 
-/** The address other processes reach us at: the bound host, or (wildcard) the first non-loopback IPv4, as goim. */
-function advertiseHost(bound: string): string {
-  if (bound && bound !== '0.0.0.0' && bound !== '::') return bound;
-  for (const list of Object.values(networkInterfaces())) {
-    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
-  }
-  return '127.0.0.1';
-}
-
-/** Runs `fn` but gives up after `ms` (a stuck adapter must not block exit forever). */
-async function within(ms: number, what: string, fn: () => Promise<void>, logger: Logger): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    fn(),
-    new Promise<void>((resolve) => {
-      timer = setTimeout(() => {
-        logger.warn({ ms }, `${what} did not finish in time`);
-        resolve();
-      }, ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
-
 async function main(): Promise<void> {
   const config = loadLogicConfig(process.argv.slice(2), process.env);
   const logger = pino({
@@ -106,13 +83,7 @@ async function main(): Promise<void> {
   if (config.discovery.registry) {
     registry = createRegistry(config.discovery.registry, { logger: logger.child({ component: 'discovery' }) });
     // An unreachable backend makes the first watch hang rather than fail: say so every 5 s.
-    const since = Date.now();
-    const waiting = setInterval(() => logger.warn({ waitingMs: Date.now() - since }, 'still waiting for discovery (goim.comet watch)'), 5_000);
-    try {
-      comets = await registryCometSource(registry);
-    } finally {
-      clearInterval(waiting);
-    }
+    comets = await whileWaiting(logger, 'discovery (goim.comet watch)', () => registryCometSource(registry!));
     logger.info({ type: config.discovery.registry.type, comets: comets.current().length }, 'watching goim.comet in discovery');
   }
 
@@ -143,16 +114,10 @@ async function main(): Promise<void> {
     });
   }
 
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) {
-      logger.warn({ signal }, 'second signal: exiting now');
-      process.exit(1);
-    }
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    // Listeners first (no new work), then the adapters they used.
-    (async () => {
+  // Listeners first (no new work), then the adapters they used.
+  handleShutdownSignals({
+    logger,
+    steps: async () => {
       // Leave discovery first so comets stop picking this logic while it drains.
       if (registration) await within(SHUTDOWN_STEP_MS, 'leaving discovery', () => registration.cancel(), logger);
       await within(SHUTDOWN_STEP_MS, 'closing listeners', () => logic.close(), logger);
@@ -161,20 +126,8 @@ async function main(): Promise<void> {
       await within(SHUTDOWN_STEP_MS, 'closing the push queue', () => queue.close(), logger);
       if (receivePublisher) await within(SHUTDOWN_STEP_MS, 'closing the receive publisher', () => receivePublisher.close(), logger);
       await within(SHUTDOWN_STEP_MS, 'closing the session store', () => sessions.close(), logger);
-    })().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGHUP', () => undefined); // goim ignores SIGHUP
+    },
+  });
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`logic: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}\n`);
-  process.exit(1);
-});
+runMain('logic', main);
