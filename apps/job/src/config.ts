@@ -6,11 +6,22 @@
  * Durations accept Go duration strings (`"1s"`, `"15m"`) as goim's TOML does, or a number of
  * milliseconds. `main.ts` parses once at startup; the result is deep-frozen.
  */
-import { readFileSync } from 'node:fs';
-import { parse as parseToml } from 'smol-toml';
 import { z } from 'zod';
+import {
+  ConfigError,
+  ConfigErrorCode,
+  deepFreeze,
+  goDuration,
+  isTrue,
+  mergeConfig,
+  normaliseKeys,
+  objectShape,
+  parseConfig,
+  parseGoimFlags,
+  parseTomlConfig,
+  readConfigFile,
+} from '@goim/app-kit';
 import { registryConfigSchema } from '@goim/discovery-client';
-import { ConfigError, ConfigErrorCode } from './errors.js';
 
 /** goim's room batch size (`room.batch`): frames per BroadcastRoom. */
 export const DEFAULT_ROOM_BATCH = 20;
@@ -32,39 +43,11 @@ export const DEFAULT_UNKNOWN_SERVER_DEADLINE_MS = 30_000;
 export const DEFAULT_KAFKA_TOPIC = 'goim-push-topic';
 export const DEFAULT_KAFKA_GROUP = 'goim-push-group-job';
 
-const GO_UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, μs: 1e-3, ms: 1, s: 1e3, m: 60e3, h: 3600e3 };
-
-/** Parses a Go `time.ParseDuration` string into milliseconds; undefined if malformed. */
-export function parseDurationMs(text: string): number | undefined {
-  const s = text.trim();
-  if (s === '0') return 0;
-  const re = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y;
-  let total = 0;
-  let pos = 0;
-  while (pos < s.length) {
-    re.lastIndex = pos;
-    const m = re.exec(s);
-    if (!m) return undefined;
-    total += Number(m[1]) * GO_UNITS[m[2]!]!;
-    pos = re.lastIndex;
-  }
-  return pos === 0 ? undefined : Math.round(total);
-}
+/** Parses a Go `time.ParseDuration` string into whole milliseconds; undefined if malformed. */
+export { parseGoDurationMs as parseDurationMs, parseBind } from '@goim/app-kit';
 
 /** A duration in ms: a non-negative number of ms, or a Go duration string. */
-const duration = (def: number) =>
-  z
-    .union([z.number().nonnegative(), z.string()])
-    .transform((v, ctx) => {
-      if (typeof v === 'number') return v;
-      const ms = parseDurationMs(v);
-      if (ms === undefined) {
-        ctx.addIssue({ code: 'custom', message: `not a duration: "${v}" (use e.g. "1s", "200ms")` });
-        return z.NEVER;
-      }
-      return ms;
-    })
-    .default(def);
+const duration = (def: number) => goDuration(def, { examples: '"1s", "200ms"' });
 
 const cometEntry = z
   .object({
@@ -208,72 +191,13 @@ export type JobConfig = z.output<typeof jobConfigSchema>;
 /** What a TOML file / caller may give (every section and key optional). */
 export type JobConfigInput = z.input<typeof jobConfigSchema>;
 
-function deepFreeze<T>(o: T): T {
-  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
-    Object.freeze(o);
-    for (const v of Object.values(o)) deepFreeze(v);
-  }
-  return o;
-}
-
-function objectShape(t: unknown): Record<string, z.ZodType> | undefined {
-  let cur = t;
-  for (let i = 0; i < 6 && cur; i++) {
-    const def = (cur as { def?: { type?: string; innerType?: unknown; in?: unknown; element?: unknown; shape?: Record<string, z.ZodType> } }).def;
-    if (!def) return undefined;
-    if (def.type === 'object') return def.shape;
-    cur = def.innerType ?? def.in;
-  }
-  return undefined;
-}
-
-function elementShape(t: unknown): Record<string, z.ZodType> | undefined {
-  let cur = t;
-  for (let i = 0; i < 6 && cur; i++) {
-    const def = (cur as { def?: { type?: string; innerType?: unknown; element?: unknown } }).def;
-    if (!def) return undefined;
-    if (def.type === 'array') return objectShape(def.element);
-    cur = def.innerType;
-  }
-  return undefined;
-}
-
-/** Renames keys to the schema's spelling, case-insensitively (BurntSushi/toml matches this way). */
-function normaliseKeys(input: unknown, shape: Record<string, z.ZodType> | undefined): unknown {
-  if (!shape || !input || typeof input !== 'object') return input;
-  if (Array.isArray(input)) return input;
-  const byLower = new Map(Object.keys(shape).map((k) => [k.toLowerCase(), k]));
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(input)) {
-    const name = byLower.get(k.toLowerCase()) ?? k;
-    const field = shape[name];
-    const items = Array.isArray(v) ? elementShape(field) : undefined;
-    out[name] = items ? v.map((x: unknown) => normaliseKeys(x, items)) : normaliseKeys(v, objectShape(field));
-  }
-  return out;
-}
-
-function merge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(over)) {
-    const b = out[k];
-    out[k] =
-      v && typeof v === 'object' && !Array.isArray(v) && b && typeof b === 'object' && !Array.isArray(b)
-        ? merge(b as Record<string, unknown>, v as Record<string, unknown>)
-        : v;
-  }
-  return out;
-}
-
-const BOOL = /^(1|t|true|yes|on)$/i;
-
 /** goim's identity environment variables (REGION, ZONE, DEPLOY_ENV, DEBUG). */
 function fromEnv(env: Record<string, string | undefined>): Record<string, unknown> {
   const e: Record<string, unknown> = {};
   if (env.REGION !== undefined) e.region = env.REGION;
   if (env.ZONE !== undefined) e.zone = env.ZONE;
   if (env.DEPLOY_ENV !== undefined) e.deployEnv = env.DEPLOY_ENV;
-  if (env.DEBUG !== undefined) e.debug = BOOL.test(env.DEBUG);
+  if (env.DEBUG !== undefined) e.debug = isTrue(env.DEBUG);
   return Object.keys(e).length ? { env: e } : {};
 }
 
@@ -290,22 +214,10 @@ const FLAG_NAMES = new Set(['conf', 'region', 'zone', 'deploy.env', 'host', 'deb
 /** Parses goim's single-dash flags (`-zone sh001`, `-conf=job.toml`, `-debug`); double dashes work too. */
 export function parseJobFlags(argv: readonly string[]): JobFlags {
   const out: JobFlags = { env: {} };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const m = /^--?([A-Za-z.]+)(?:=(.*))?$/.exec(arg);
-    if (!m || !FLAG_NAMES.has(m[1]!)) throw new ConfigError(ConfigErrorCode.BAD_FLAG, `unknown flag "${arg}"`);
-    const name = m[1]!;
-    let value = m[2];
-    if (value === undefined) {
-      if (name === 'debug' && (argv[i + 1] === undefined || argv[i + 1]!.startsWith('-'))) value = 'true';
-      else {
-        value = argv[++i];
-        if (value === undefined) throw new ConfigError(ConfigErrorCode.BAD_FLAG, `flag "-${name}" needs a value`);
-      }
-    }
+  for (const [name, value] of parseGoimFlags(argv, { names: FLAG_NAMES, booleans: ['debug'] })) {
     if (name === 'conf') out.conf = value;
     else if (name === 'deploy.env') out.env.deployEnv = value;
-    else if (name === 'debug') out.env.debug = BOOL.test(value);
+    else if (name === 'debug') out.env.debug = isTrue(value);
     else out.env[name] = value;
   }
   return out;
@@ -328,42 +240,22 @@ export interface JobConfigSources {
 export function resolveJobConfig(sources: JobConfigSources = {}): JobConfig {
   const shape = objectShape(jobConfigSchema);
   let raw: Record<string, unknown> = {};
-  if (sources.toml !== undefined) {
-    try {
-      raw = normaliseKeys(parseToml(sources.toml), shape) as Record<string, unknown>;
-    } catch (err) {
-      throw new ConfigError(ConfigErrorCode.BAD_TOML, `invalid TOML: ${(err as Error).message}`, { cause: err });
-    }
-  }
-  if (sources.object) raw = merge(raw, normaliseKeys(sources.object, shape) as Record<string, unknown>);
-  if (sources.env) raw = merge(raw, fromEnv(sources.env));
-  if (sources.argv) raw = merge(raw, { env: parseJobFlags(sources.argv).env });
+  if (sources.toml !== undefined) raw = parseTomlConfig(sources.toml, shape);
+  if (sources.object) raw = mergeConfig(raw, normaliseKeys(sources.object, shape) as Record<string, unknown>);
+  if (sources.env) raw = mergeConfig(raw, fromEnv(sources.env));
+  if (sources.argv) raw = mergeConfig(raw, { env: parseJobFlags(sources.argv).env });
   return parseJobConfig(raw);
 }
 
 /** Validates an object against {@link jobConfigSchema}; throws {@link ConfigError}. */
 export function parseJobConfig(input: unknown): JobConfig {
-  const parsed = jobConfigSchema.safeParse(input ?? {});
-  if (!parsed.success) {
-    const detail = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-    throw new ConfigError(ConfigErrorCode.INVALID, `invalid job config: ${detail}`, { cause: parsed.error });
-  }
-  return deepFreeze(parsed.data);
+  return deepFreeze(parseConfig(jobConfigSchema, input ?? {}, 'job'));
 }
 
 /** Reads `-conf` (if given) and resolves env + flags: what `main.ts` calls. */
 export function loadJobConfig(argv: readonly string[], env: Record<string, string | undefined>): JobConfig {
   const flags = parseJobFlags(argv);
-  let toml: string | undefined;
-  if (flags.conf) {
-    try {
-      toml = readFileSync(flags.conf, 'utf8');
-    } catch (err) {
-      throw new ConfigError(ConfigErrorCode.BAD_FILE, `cannot read config file ${flags.conf}: ${(err as Error).message}`, {
-        cause: err,
-      });
-    }
-  }
+  const toml = flags.conf ? readConfigFile(flags.conf) : undefined;
   return resolveJobConfig({ toml, env, argv });
 }
 
@@ -384,12 +276,4 @@ export function grpcTarget(addr: string): string {
   if (!m) throw new ConfigError(ConfigErrorCode.INVALID, `bad gRPC address "${addr}" (want host:port or grpc://host:port)`);
   const host = m[1] ?? m[2];
   return `${m[1] !== undefined ? `[${host}]` : host || '127.0.0.1'}:${m[3]}`;
-}
-
-/** Splits an HTTP bind address (`":3129"`, `"127.0.0.1:0"`) into host + port. */
-export function parseBind(bind: string): { host: string | undefined; port: number } {
-  const m = /^(?:\[([^\]]*)\]|([^:]*))?:(\d+)$/.exec(bind.trim());
-  if (!m) throw new ConfigError(ConfigErrorCode.INVALID, `bad bind address "${bind}" (want host:port or :port)`);
-  const host = m[1] ?? m[2];
-  return { host: host ? host : undefined, port: Number(m[3]) };
 }

@@ -1,29 +1,8 @@
 /**
  * Errors of apps/job. Codes are stable: a released code never changes meaning.
  */
-export const ConfigErrorCode = {
-  /** A config value fails the schema (the message names every bad key). */
-  INVALID: 'GOIM_ERR_CONFIG_INVALID',
-  /** The TOML file does not parse. */
-  BAD_TOML: 'GOIM_ERR_CONFIG_BAD_TOML',
-  /** The `-conf` file cannot be read. */
-  BAD_FILE: 'GOIM_ERR_CONFIG_BAD_FILE',
-  /** An unknown or incomplete command-line flag. */
-  BAD_FLAG: 'GOIM_ERR_CONFIG_BAD_FLAG',
-} as const;
-export type ConfigErrorCode = (typeof ConfigErrorCode)[keyof typeof ConfigErrorCode];
-
-/** Bad job configuration; thrown once at startup. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  constructor(
-    readonly code: ConfigErrorCode,
-    message: string,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-  }
-}
+/** Config errors are shared by every goim-ts app (same class, same `GOIM_ERR_CONFIG_*` codes). */
+export { ConfigError, ConfigErrorCode } from '@goim/app-kit';
 
 export const JobErrorCode = {
   /** `start()` called twice or after `close()`. */

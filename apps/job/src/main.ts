@@ -8,6 +8,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
+import { handleShutdownSignals, runMain, whileWaiting, type ShutdownHandle } from '@goim/app-kit';
 import { createRegistry, type Registry, type Watch } from '@goim/discovery-client';
 import { MemoryCometDirectory, followRegistry } from './comet-directory.js';
 import { loadJobConfig, parseBind } from './config.js';
@@ -15,24 +16,15 @@ import { createQueueConsumer, type QueueConsumerHandle } from './consumer.js';
 import { listenJobHttp, type JobHttpServer } from './http.js';
 import { createJob, type Job } from './job.js';
 
-/** Awaits `fn`, logging every 5 s while it is pending (an unreachable backend may hang, not fail). */
-async function whileWaiting<T>(logger: { warn(obj: object, msg?: string): void }, what: string, fn: () => Promise<T>): Promise<T> {
-  const since = Date.now();
-  const timer = setInterval(() => logger.warn({ waitingMs: Date.now() - since }, `still waiting for ${what}`), 5_000);
-  try {
-    return await fn();
-  } finally {
-    clearInterval(timer);
-  }
-}
-
 async function main(): Promise<void> {
   const config = loadJobConfig(process.argv.slice(2), process.env);
   const logger = pino({ name: 'job', level: config.env.debug ? 'debug' : (process.env.LOG_LEVEL ?? 'info') });
   const comets = MemoryCometDirectory.fromAddresses(config.comets, { deadlineMs: config.comet.deadline });
   let registry: Registry | undefined;
   let cometWatch: Watch | undefined;
-  let stopping = false;
+  // Installed once the job runs; until then a signal ends the process at once (node's default).
+  let shutdown: ShutdownHandle | undefined;
+  const stopping = (): boolean => shutdown?.stopping === true;
   if (config.discovery.registry) {
     registry = createRegistry(config.discovery.registry, { logger: logger.child({ component: 'discovery' }) });
     // The registry backend may still be starting: retry the watch with backoff, never crash.
@@ -40,12 +32,12 @@ async function main(): Promise<void> {
       try {
         cometWatch = await whileWaiting(logger, 'discovery (goim.comet watch)', () => followRegistry(comets, registry!));
       } catch (err) {
-        if (stopping) return;
+        if (stopping()) return;
         logger.warn({ err, attempt, retryInMs: delay }, 'discovery not reachable yet; retrying');
         await sleep(delay);
       }
     }
-    for (let attempt = 1, delay = 250; comets.list().length === 0 && !stopping; attempt++, delay = Math.min(delay * 2, config.discovery.waitMax)) {
+    for (let attempt = 1, delay = 250; comets.list().length === 0 && !stopping(); attempt++, delay = Math.min(delay * 2, config.discovery.waitMax)) {
       logger.warn({ attempt, retryInMs: delay }, 'no goim.comet instance in discovery yet; waiting before consuming');
       await sleep(delay);
     }
@@ -78,39 +70,20 @@ async function main(): Promise<void> {
     'job started',
   );
 
-  const stop = (signal: string): void => {
-    if (stopping) {
-      logger.warn({ signal }, 'second signal: exiting now');
-      process.exit(1);
-    }
-    stopping = true;
-    logger.info({ signal, drainMs: config.shutdown.drain }, 'shutting down');
-    const deadline = setTimeout(() => {
-      logger.error({ drainMs: config.shutdown.drain }, 'drain deadline passed: exiting; unacknowledged messages will be redelivered');
-      process.exit(1);
-    }, config.shutdown.drain);
-    deadline.unref();
-    (async () => {
+  const drainMs = config.shutdown.drain;
+  shutdown = handleShutdownSignals({
+    logger,
+    fields: { drainMs },
+    deadline: { ms: drainMs, fields: { drainMs }, message: 'drain deadline passed: exiting; unacknowledged messages will be redelivered' },
+    steps: async () => {
       await http?.close();
       await job.close();
       await queue.close();
       await cometWatch?.stop();
       await comets.close();
       await registry?.close();
-    })().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGHUP', () => undefined); // goim ignores SIGHUP
+    },
+  });
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`job: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}\n`);
-  process.exit(1);
-});
+runMain('job', main);

@@ -1,3 +1,5 @@
+import type { Logger } from '@goim/app-kit';
+
 /**
  * Injected time: job code never calls the globals directly, so specs drive batching windows,
  * backoff and deadlines with fake timers or a hand-made clock.
@@ -26,14 +28,8 @@ export function sleep(timers: Timers, ms: number): Promise<void> {
   return new Promise((resolve) => timers.setTimeout(resolve, ms));
 }
 
-/** The structural logger type job accepts (pino fits). */
-export interface JobLogger {
-  debug(obj: object, msg?: string): void;
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
+/** The structural logger type job accepts (pino fits): the levels job logs at. */
+export type JobLogger = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
 
-const noop = () => undefined;
 /** Silent logger, the default of every factory. */
-export const silentLogger: JobLogger = { debug: noop, info: noop, warn: noop, error: noop };
+export { silentLogger } from '@goim/app-kit';
