@@ -33,7 +33,7 @@ export {
 } from './kafka-push-queue.js';
 export { MemoryPushQueue } from './memory-push-queue.js';
 export { RedisStreamsPushQueue, DEFAULT_BACKLOG_CHECK_MS } from './redis-streams-push-queue.js';
-export type { PushQueue, PushQueueProducer, PushQueueConsumer, PushDelivery, PushHandler } from './push-queue.js';
+export type { PushQueue, PushQueueProducer, PushQueueConsumer, PushDelivery, PushHandler, PushConsumeOptions } from './push-queue.js';
 export type { MemoryPushQueueOptions } from './memory-push-queue.js';
 export type { RedisStreamsPushQueueOptions } from './redis-streams-push-queue.js';
 export type { KafkaPushQueueOptions } from './kafka-push-queue.js';

@@ -12,7 +12,7 @@
 import { Kafka, logLevel as KafkaLogLevel, type Admin, type Consumer, type EachBatchPayload, type KafkaMessage, type logCreator, type Producer } from 'kafkajs';
 import { PushMsg } from '@goim/protocol/rpc';
 import { QueueError, QueueErrorCode } from './errors.js';
-import { AbandonSignal, callHandler, checkMsg, closedError, Fifo, Sleeper } from './internal.js';
+import { AbandonSignal, callHandler, checkMsg, closedError, Fifo, OrderedWindow, Sleeper, windowSize, type RunResult } from './internal.js';
 import { SILENT_LOGGER, type QueueLogger } from './logger.js';
 import {
   checkDelays,
@@ -27,7 +27,7 @@ import {
   retryDelayMs,
 } from './options.js';
 import { keyPartition } from './partitioner.js';
-import { pushMsgKey, type PushDelivery, type PushHandler, type PushQueue, type PushQueueConsumer, type PushQueueProducer } from './push-queue.js';
+import { pushMsgKey, type PushConsumeOptions, type PushDelivery, type PushHandler, type PushQueue, type PushQueueConsumer, type PushQueueProducer } from './push-queue.js';
 
 /** Publishes waiting in the producer (queued or being sent) before `publish` waits. */
 export const DEFAULT_KAFKA_MAX_QUEUED = 10_000;
@@ -372,8 +372,6 @@ export class KafkaPushQueue implements PushQueue {
   }
 }
 
-type RunResult = 'ok' | 'failed' | 'abandoned';
-
 /** Heartbeat error types after which kafkajs 2.2.4 rejoins the group (its `isRebalancing`). */
 const REBALANCE_ERRORS = new Set(['REBALANCE_IN_PROGRESS', 'NOT_COORDINATOR_FOR_GROUP', 'ILLEGAL_GENERATION']);
 
@@ -391,15 +389,18 @@ class KafkaConsumer implements PushQueueConsumer {
    */
   private rebalancing = false;
   private readonly abandon = new AbandonSignal();
+  /** Messages of one partition handed out before earlier ones were committed-resolved. */
+  private maxInFlight = 1;
 
   constructor(
     private readonly queue: KafkaPushQueue,
     readonly group: string,
   ) {}
 
-  async start(handler: PushHandler): Promise<void> {
+  async start(handler: PushHandler, options?: PushConsumeOptions): Promise<void> {
     if (this.closing || this.queue.isClosed()) throw closedError('KafkaPushQueue consumer');
     if (this.handler) throw new QueueError(QueueErrorCode.ALREADY_STARTED, 'KafkaPushQueue consumer: start() was already called');
+    this.maxInFlight = windowSize('KafkaPushQueue consumer', options);
     this.handler = handler;
     const q = this.queue;
     const consumer = q.kafka.consumer({ groupId: this.group, allowAutoTopicCreation: false, ...q.consumerConfig });
@@ -445,15 +446,18 @@ class KafkaConsumer implements PushQueueConsumer {
   }
 
   /**
-   * Handles one partition's batch in order. A message's offset is resolved (and committed,
-   * at least every commitIntervalMs and at the end) only after its handler resolved; a
-   * rejected message is retried in place, so nothing after it in the partition moves.
-   * Stopping, a rebalance (stale batch) or an abandoned handler ends the batch early; the
-   * unhandled rest is fetched again from the resolved offset, or by the next owner from the
-   * committed one.
+   * Handles one partition's batch in order through an {@link OrderedWindow}: at most
+   * `maxInFlightPerKey` messages handed out and unresolved (default 1). An offset is resolved
+   * (and committed, at least every commitIntervalMs and at the end) only for the contiguous
+   * prefix of resolved handlers, so the committed offset never passes an unresolved message;
+   * a rejected message is retried in place (with what followed it), so nothing after it moves.
+   * Stopping, a rebalance (stale batch) or an abandoned handler ends the batch early once the
+   * in-flight handlers settled; the unhandled rest is fetched again from the resolved offset,
+   * or by the next owner from the committed one.
    */
   private async eachBatch({ batch, resolveOffset, heartbeat: kafkaHeartbeat, isRunning, isStale: kafkaIsStale, commitOffsetsIfNecessary }: EachBatchPayload): Promise<void> {
     const { topic, partition } = batch;
+    const q = this.queue;
     const heartbeat = async () => {
       try {
         await kafkaHeartbeat();
@@ -464,6 +468,7 @@ class KafkaConsumer implements PushQueueConsumer {
       }
     };
     const isStale = () => this.rebalancing || kafkaIsStale();
+    const stopped = () => !isRunning() || isStale() || this.stopping;
     let handled: string | undefined;
     let lastCommit = Date.now();
     const commit = async () => {
@@ -473,37 +478,52 @@ class KafkaConsumer implements PushQueueConsumer {
       lastCommit = Date.now();
       await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset }] }] });
     };
+    let fetched = false;
+    const window = new OrderedWindow<KafkaMessage>({
+      max: this.maxInFlight,
+      fetch: () => {
+        if (fetched) return [];
+        fetched = true;
+        return batch.messages;
+      },
+      run: (message, attempt) => this.handleMessage(topic, partition, message, attempt),
+      ack: async (messages) => {
+        const last = messages[messages.length - 1]!;
+        resolveOffset(last.offset);
+        handled = last.offset;
+        if (Date.now() - lastCommit >= q.commitIntervalMs) await commit();
+        // Handlers may still be running: a failed heartbeat must not end the batch under them.
+        // A rebalance sets `rebalancing` (stale), and the window then drains before returning.
+        await heartbeat().catch((err: unknown) => q.logger.debug({ err, topic, partition }, 'heartbeat failed'));
+      },
+      stopped,
+      retryWait: async (failures) => {
+        // Wait before retrying, but keep the group session alive and notice rebalances/stops.
+        const until = Date.now() + retryDelayMs(failures, q.retryDelays);
+        while (Date.now() < until) {
+          if (stopped()) return false;
+          await heartbeat();
+          await q.sleeper.sleep(Math.min(100, until - Date.now()));
+        }
+        return !stopped();
+      },
+    });
     try {
-      for (const message of batch.messages) {
-        if (!isRunning() || isStale() || this.stopping) break;
-        const ok = await this.handleMessage(topic, partition, message, isRunning, isStale, heartbeat);
-        if (!ok) break;
-        resolveOffset(message.offset);
-        handled = message.offset;
-        if (Date.now() - lastCommit >= this.queue.commitIntervalMs) await commit();
-        await heartbeat();
-      }
+      await window.run();
     } finally {
       // If this commit fails (the group is rebalancing), the handled messages come again to
       // the next owner: duplicates, never loss.
-      await commit().catch((err: unknown) => this.queue.logger.debug({ err, topic, partition }, 'offset commit failed; messages will be redelivered'));
+      await commit().catch((err: unknown) => q.logger.debug({ err, topic, partition }, 'offset commit failed; messages will be redelivered'));
     }
   }
 
-  /** Runs the handler for one message until it resolves; false = stop the batch here. */
-  private async handleMessage(
-    topic: string,
-    partition: number,
-    message: KafkaMessage,
-    isRunning: () => boolean,
-    isStale: () => boolean,
-    heartbeat: () => Promise<void>,
-  ): Promise<boolean> {
+  /** Runs the handler for one message (never rejects); a message that is not a PushMsg is reported and skipped. */
+  private handleMessage(topic: string, partition: number, message: KafkaMessage, attempt: number): Promise<RunResult> {
     const q = this.queue;
     const id = `${topic}/${partition}/${message.offset}`;
     if (!message.value) {
       q.logger.error({ id }, 'kafka message has no value; skipped');
-      return true;
+      return Promise.resolve('ok');
     }
     let msg: PushMsg;
     try {
@@ -511,25 +531,12 @@ class KafkaConsumer implements PushQueueConsumer {
     } catch (err) {
       // A value that is not a PushMsg would block the partition forever: report and skip it.
       q.logger.error({ err, id }, 'kafka message is not a goim.logic.PushMsg; skipped');
-      return true;
+      return Promise.resolve('ok');
     }
+    const handler = this.handler;
+    if (!handler) return Promise.resolve('abandoned');
     const key = message.key ? message.key.toString() : pushMsgKey(msg);
-    for (let attempt = 1; ; attempt++) {
-      const handler = this.handler;
-      if (!handler) return false;
-      const delivery: PushDelivery = { msg: attempt === 1 ? msg : PushMsg.decode(message.value), key, id, attempt };
-      const result = await this.run(handler, delivery);
-      if (result === 'ok') return true;
-      if (result === 'abandoned') return false;
-      // Wait before retrying, but keep the group session alive and notice rebalances/stops.
-      const until = Date.now() + retryDelayMs(attempt, q.retryDelays);
-      while (Date.now() < until) {
-        if (!isRunning() || isStale() || this.stopping) return false;
-        await heartbeat();
-        await q.sleeper.sleep(Math.min(100, until - Date.now()));
-      }
-      if (!isRunning() || isStale() || this.stopping) return false;
-    }
+    return this.run(handler, { msg, key, id, attempt });
   }
 
   private async run(handler: PushHandler, delivery: PushDelivery): Promise<RunResult> {

@@ -7,7 +7,7 @@
  */
 import { PushMsg } from '@goim/protocol/rpc';
 import { QueueError, QueueErrorCode } from './errors.js';
-import { AbandonSignal, callHandler, checkMsg, closedError, Fifo, Sleeper } from './internal.js';
+import { AbandonSignal, callHandler, checkMsg, closedError, Fifo, OrderedWindow, Sleeper, windowSize, type RunResult } from './internal.js';
 import { SILENT_LOGGER, type QueueLogger } from './logger.js';
 import {
   checkDelays,
@@ -23,7 +23,7 @@ import {
   retryDelayMs,
 } from './options.js';
 import { keyPartition } from './partitioner.js';
-import { pushMsgKey, type PushDelivery, type PushHandler, type PushQueue, type PushQueueConsumer, type PushQueueProducer } from './push-queue.js';
+import { pushMsgKey, type PushConsumeOptions, type PushDelivery, type PushHandler, type PushQueue, type PushQueueConsumer, type PushQueueProducer } from './push-queue.js';
 
 /** Options of {@link MemoryPushQueue}. */
 export interface MemoryPushQueueOptions {
@@ -55,8 +55,6 @@ interface PartitionLog {
   entries: (Entry | undefined)[];
 }
 
-type RunResult = 'ok' | 'failed' | 'abandoned';
-
 interface GroupState {
   name: string;
   /** Live members in join order; partition p belongs to members[p % members.length]. */
@@ -65,8 +63,10 @@ interface GroupState {
   next: number[];
   /** Whether a delivery loop runs for the partition. */
   looping: boolean[];
-  /** Delivery attempts of the message at `next[p]`. */
-  attempts: number[];
+  /** One past the highest offset ever handed out per partition (later deliveries below it are redeliveries). */
+  handedOut: number[];
+  /** The running delivery window per partition, to wake it on appends. */
+  windows: (OrderedWindow<number> | undefined)[];
 }
 
 interface PublishWaiter {
@@ -207,7 +207,8 @@ export class MemoryPushQueue implements PushQueue {
         members: [],
         next: this.logs.map((l) => l.base),
         looping: this.logs.map(() => false),
-        attempts: this.logs.map(() => 0),
+        handedOut: this.logs.map((l) => l.base),
+        windows: this.logs.map(() => undefined),
       };
       this.groups.set(c.group, g);
     }
@@ -226,15 +227,18 @@ export class MemoryPushQueue implements PushQueue {
 
   /** Starts the delivery loop of (group, partition) unless it runs already. */
   private pump(g: GroupState, p: number): void {
+    if (g.looping[p]) g.windows[p]?.poke();
     if (g.looping[p] || this.closed) return;
     g.looping[p] = true;
     void this.loop(g, p);
   }
 
   /**
-   * Delivers partition p to the group strictly one message at a time: the next message goes
-   * out only after the previous one was acknowledged, whichever member owns the partition now.
-   * That is what keeps order per key across rebalances.
+   * Delivers partition p to the group through an {@link OrderedWindow}: in order, at most the
+   * owner's `maxInFlightPerKey` messages handed out and unacknowledged (default 1: the next
+   * message only after the previous one was acknowledged). A window is bound to one owner: when
+   * the partition changes hands, nothing more goes out until the old owner's window drained,
+   * then a new window starts at the committed offset. That keeps order per key across rebalances.
    */
   private async loop(g: GroupState, p: number): Promise<void> {
     const log = this.logs[p]!;
@@ -243,25 +247,45 @@ export class MemoryPushQueue implements PushQueue {
     try {
       while (!this.closed) {
         if (g.members.length === 0) return;
-        const offset = g.next[p]!;
-        const entry = log.entries[log.head + offset - log.base];
-        if (!entry) return;
         const owner = g.members[p % g.members.length]!;
-        const attempt = (g.attempts[p] ?? 0) + 1;
-        g.attempts[p] = attempt;
-        const delivery: PushDelivery = { msg: PushMsg.decode(entry.bytes), key: entry.key, id: `${this.topic}/${p}/${offset}`, attempt };
-        const result = await owner.run(delivery);
-        if (result === 'ok') {
-          g.next[p] = offset + 1;
-          g.attempts[p] = 0;
-          this.trim(p);
-        } else if (result === 'failed') {
-          await this.sleeper.sleep(retryDelayMs(attempt, this.retryDelays));
-        }
-        // 'abandoned': the owner closed before the handler resolved; redeliver to the new owner.
+        let fetched = g.next[p]!;
+        const window = new OrderedWindow<number>({
+          max: owner.maxInFlight,
+          fetch: () => {
+            const end = log.base + log.entries.length - log.head;
+            const out: number[] = [];
+            while (fetched < end && out.length < Math.max(64, owner.maxInFlight)) out.push(fetched++);
+            return out;
+          },
+          run: (offset, attempt) => {
+            const entry = log.entries[log.head + offset - log.base]!;
+            const redelivery = offset < g.handedOut[p]!;
+            g.handedOut[p] = Math.max(g.handedOut[p]!, offset + 1);
+            const delivery: PushDelivery = { msg: PushMsg.decode(entry.bytes), key: entry.key, id: `${this.topic}/${p}/${offset}`, attempt: Math.max(attempt, redelivery ? 2 : 1) };
+            return owner.run(delivery);
+          },
+          ack: (offsets) => {
+            g.next[p] = offsets[offsets.length - 1]! + 1;
+            this.trim(p);
+          },
+          stopped: () => this.closed,
+          mayDispatch: () => g.members.length > 0 && g.members[p % g.members.length] === owner,
+          retryWait: async (failures) => {
+            await this.sleeper.sleep(retryDelayMs(failures, this.retryDelays));
+            return !this.closed;
+          },
+        });
+        g.windows[p] = window;
+        const result = await window.run();
+        g.windows[p] = undefined;
+        // Checked synchronously with the return (finally clears the flag in the same tick): an
+        // append during the window's last await found the flag set, so look for it here.
+        if (result === 'idle' && fetched >= log.base + log.entries.length - log.head) return;
+        // 'stopped' (owner changed) / 'abandoned' (owner closed mid-handling): restart at the committed offset.
       }
     } finally {
       g.looping[p] = false;
+      g.windows[p] = undefined;
     }
   }
 
@@ -301,15 +325,18 @@ class MemoryConsumer implements PushQueueConsumer {
   private readonly inFlight = new Set<Promise<unknown>>();
   /** Fires when the drain deadline passes: in-flight deliveries are then abandoned. */
   private readonly abandon = new AbandonSignal();
+  /** @internal Messages of one partition handed out before earlier ones were acknowledged. */
+  maxInFlight = 1;
 
   constructor(
     private readonly queue: MemoryPushQueue,
     readonly group: string,
   ) {}
 
-  async start(handler: PushHandler): Promise<void> {
+  async start(handler: PushHandler, options?: PushConsumeOptions): Promise<void> {
     if (this.closing || this.queue.isClosed()) throw closedError('MemoryPushQueue consumer');
     if (this.handler) throw new QueueError(QueueErrorCode.ALREADY_STARTED, 'MemoryPushQueue consumer: start() was already called');
+    this.maxInFlight = windowSize('MemoryPushQueue consumer', options);
     this.handler = handler;
     this.queue.join(this);
   }

@@ -15,6 +15,8 @@
  * - order per message key: deliveries with the same key reach the handler one at a time, in
  *   publish order (a redelivery keeps that order: later messages of the key wait, never skip),
  *   including across consumer-group rebalances. Different keys are handled in parallel.
+ *   With {@link PushConsumeOptions.maxInFlightPerKey} > 1 (pipelined mode) handler *calls*
+ *   stay in publish order, but up to that many may run at once (see there).
  * - consumers of one group share the messages; different groups each get all of them.
  * - bounded: where the engine's backlog is bounded (memory, Redis Streams), `publish` waits
  *   while it is full (back-pressure) and rejects with GOIM_ERR_QUEUE_FULL after
@@ -70,14 +72,42 @@ export interface PushDelivery {
  */
 export type PushHandler = (delivery: PushDelivery) => Promise<void>;
 
+/** How a consumer hands messages to its handler. */
+export interface PushConsumeOptions {
+  /**
+   * Pipelined delivery: how many messages of one ordering unit may be handed to the handler
+   * before the earlier ones resolved. The unit is what the adapter serialises on: a partition
+   * (Kafka, memory) or a shard stream (Redis Streams); it holds every message of a key, so at
+   * most this many messages of one key are in flight. Default 1: the next message of a unit
+   * only after the previous one was acknowledged (strict one-at-a-time).
+   *
+   * With N > 1:
+   * - handler calls are still made in publish order per key (and per unit);
+   * - acknowledgement stays contiguous: a message is acknowledged (Kafka offset committed,
+   *   Redis XACK, memory committed) only once it and every earlier message of its unit
+   *   resolved; at most N messages are handed out and unacknowledged at a time. A consumer
+   *   that dies or closes redelivers from the first unacknowledged message, in order;
+   * - when a handler rejects, no further message of the unit is handed out; once the
+   *   in-flight handlers settled, delivery restarts (after the retry delay) at the first
+   *   rejected message, in order. Messages after it whose handlers had resolved come again:
+   *   at-least-once, duplicates possible (use `PushMsg.msgID`).
+   *
+   * The handler must therefore start its side effects in call order (e.g. enqueue
+   * synchronously) if it relies on order per key. goim-ts extension, not in goim.
+   */
+  maxInFlightPerKey?: number;
+}
+
 /** One member of a consumer group; its group is fixed when it is created. */
 export interface PushQueueConsumer {
   /**
    * Joins the consumer group and starts handing messages to `handler`; resolves once
-   * subscribed. A new group starts at the oldest retained message. Rejects with
-   * GOIM_ERR_QUEUE_ALREADY_STARTED on a second call, GOIM_ERR_QUEUE_CLOSED after close.
+   * subscribed. A new group starts at the oldest retained message. `options` selects the
+   * pipelined mode ({@link PushConsumeOptions}). Rejects with GOIM_ERR_QUEUE_ALREADY_STARTED
+   * on a second call, GOIM_ERR_QUEUE_CLOSED after close, GOIM_ERR_QUEUE_INVALID_OPTIONS for a
+   * bad `maxInFlightPerKey`.
    */
-  start(handler: PushHandler): Promise<void>;
+  start(handler: PushHandler, options?: PushConsumeOptions): Promise<void>;
   /**
    * Stops taking new messages, waits for in-flight handlers (up to `drainTimeoutMs`; those
    * still running then are abandoned unacknowledged and redelivered to the group), commits,

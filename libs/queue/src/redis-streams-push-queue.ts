@@ -30,7 +30,7 @@ import { hostname } from 'node:os';
 import { Redis, type Cluster } from 'ioredis';
 import { PushMsg } from '@goim/protocol/rpc';
 import { QueueError, QueueErrorCode } from './errors.js';
-import { AbandonSignal, callHandler, checkMsg, closedError, deferred, Fifo, Sleeper, type Deferred } from './internal.js';
+import { AbandonSignal, callHandler, checkMsg, closedError, deferred, Fifo, OrderedWindow, Sleeper, windowSize, type Deferred, type RunResult } from './internal.js';
 import { SILENT_LOGGER, type QueueLogger } from './logger.js';
 import {
   checkDelays,
@@ -49,7 +49,7 @@ import {
   retryDelayMs,
 } from './options.js';
 import { keyPartition } from './partitioner.js';
-import { pushMsgKey, type PushDelivery, type PushHandler, type PushQueue, type PushQueueConsumer, type PushQueueProducer } from './push-queue.js';
+import { pushMsgKey, type PushConsumeOptions, type PushDelivery, type PushHandler, type PushQueue, type PushQueueConsumer, type PushQueueProducer } from './push-queue.js';
 
 /** How often a producer re-measures a shard's backlog with XINFO GROUPS, ms (default). */
 export const DEFAULT_BACKLOG_CHECK_MS = 100;
@@ -354,8 +354,6 @@ export class RedisStreamsPushQueue implements PushQueue {
   }
 }
 
-type RunResult = 'ok' | 'failed' | 'abandoned';
-
 /** One consumer of a group: heartbeats its membership, owns shards by lease, runs one worker per owned shard. */
 class RedisStreamsConsumer implements PushQueueConsumer {
   private handler: PushHandler | undefined;
@@ -366,6 +364,8 @@ class RedisStreamsConsumer implements PushQueueConsumer {
   private readonly workers = new Map<number, ShardWorker>();
   /** @internal Fires when the drain deadline passes: in-flight handlers are abandoned. */
   readonly abandon = new AbandonSignal();
+  /** @internal Entries of one shard handed out before earlier ones were acknowledged. */
+  maxInFlight = 1;
 
   constructor(
     readonly queue: RedisStreamsPushQueue,
@@ -373,9 +373,10 @@ class RedisStreamsConsumer implements PushQueueConsumer {
     readonly name: string,
   ) {}
 
-  async start(handler: PushHandler): Promise<void> {
+  async start(handler: PushHandler, options?: PushConsumeOptions): Promise<void> {
     if (this.closing || this.queue.isClosed()) throw closedError('RedisStreamsPushQueue consumer');
     if (this.handler) throw new QueueError(QueueErrorCode.ALREADY_STARTED, 'RedisStreamsPushQueue consumer: start() was already called');
+    this.maxInFlight = windowSize('RedisStreamsPushQueue consumer', options);
     this.handler = handler;
     const q = this.queue;
     try {
@@ -507,13 +508,21 @@ class OwnedConnection {
   }
 }
 
-/** Reads and handles one shard stream for its owner, strictly one entry at a time. */
+type StreamEntry = [Buffer, Buffer[] | null];
+
+/**
+ * Reads and handles one shard stream for its owner through an {@link OrderedWindow}: entries
+ * in id order, at most `maxInFlightPerKey` handed out and unacknowledged (default 1: one at a
+ * time). XACK covers only the contiguous prefix of resolved entries, so the pending list
+ * always starts at the first unresolved entry and the next owner's XAUTOCLAIM (id order)
+ * redelivers from there, in order.
+ */
 class ShardWorker {
   private stopped = false;
   private conn: OwnedConnection | undefined;
   private reading = false;
-  /** Whether a handler call is running. */
-  busy = false;
+  /** Handler calls running. */
+  private running = 0;
   private readonly finished: Deferred = deferred();
   readonly done = this.finished.promise;
   private readonly key: string;
@@ -525,7 +534,12 @@ class ShardWorker {
     this.key = owner.queue.shardKey(shard);
   }
 
-  /** Asks the worker to stop after its current entry; interrupts an idle blocking read. */
+  /** Whether a handler call is running. */
+  get busy(): boolean {
+    return this.running > 0;
+  }
+
+  /** Asks the worker to stop after its in-flight entries; interrupts a blocking read. */
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
@@ -537,29 +551,45 @@ class ShardWorker {
   async run(): Promise<void> {
     const q = this.owner.queue;
     try {
-      await this.reclaim();
-      if (this.stopped) return;
+      // Previous owners' pending entries first (delivered at least once before: attempt 2).
+      let cursor: string | undefined = '0-0';
+      const reclaimed = await this.window(async () => {
+        if (cursor === undefined || this.stopped) return [];
+        const res = (await q.redis.callBuffer('XAUTOCLAIM', this.key, this.owner.group, this.owner.name, '0', cursor, 'COUNT', String(q.readCount))) as [Buffer, StreamEntry[], Buffer[]?];
+        const next = res[0].toString();
+        cursor = next === '0-0' ? undefined : next;
+        const deleted = res[2] ?? [];
+        if (deleted.length > 0) {
+          // Only possible if entries were trimmed/deleted before being acknowledged (maxBacklog misconfigured or XDEL by hand).
+          q.logger.error({ stream: this.key, ids: deleted.map(String) }, 'pending entries were deleted from the stream before being handled');
+        }
+        return res[1];
+      }, 2, () => cursor !== undefined);
+      if (reclaimed !== 'idle' || this.stopped) return;
       // Same options as the queue's client (Redis and Cluster both copy them on duplicate()).
       this.conn = new OwnedConnection(q.redis.duplicate());
+      const conn = this.conn;
       while (!this.stopped) {
-        let res: unknown;
-        this.reading = true;
-        try {
-          res = await this.conn.conn.callBuffer('XREADGROUP', 'GROUP', this.owner.group, this.owner.name, 'COUNT', String(q.readCount), 'BLOCK', String(q.blockMs), 'STREAMS', this.key, '>');
-        } catch (err) {
-          if (this.stopped) break;
-          q.logger.warn({ err, stream: this.key }, 'XREADGROUP failed; retrying');
-          await q.sleeper.sleep(q.blockMs);
-          continue;
-        } finally {
-          this.reading = false;
-        }
-        if (!Array.isArray(res)) continue;
-        for (const [, entries] of res as Array<[Buffer, Array<[Buffer, Buffer[] | null]>]>) {
-          for (const [id, fields] of entries) {
-            if (!(await this.handle(id.toString(), fields, 1))) return;
+        const r = await this.window(async () => {
+          if (this.stopped) return [];
+          let res: unknown;
+          this.reading = true;
+          try {
+            res = await conn.conn.callBuffer('XREADGROUP', 'GROUP', this.owner.group, this.owner.name, 'COUNT', String(q.readCount), 'BLOCK', String(q.blockMs), 'STREAMS', this.key, '>');
+          } catch (err) {
+            if (this.stopped) return [];
+            q.logger.warn({ err, stream: this.key }, 'XREADGROUP failed; retrying');
+            await q.sleeper.sleep(q.blockMs);
+            return [];
+          } finally {
+            this.reading = false;
           }
-        }
+          if (!Array.isArray(res)) return [];
+          const out: StreamEntry[] = [];
+          for (const [, entries] of res as Array<[Buffer, StreamEntry[]]>) out.push(...entries);
+          return out;
+        }, 1);
+        if (r !== 'idle') return;
       }
     } catch (err) {
       q.logger.error({ err, stream: this.key }, 'redis streams shard worker failed; the shard is released');
@@ -570,35 +600,35 @@ class ShardWorker {
     }
   }
 
-  /** Takes over the shard's pending entries (previous owners') and handles them in id order. */
-  private async reclaim(): Promise<void> {
+  /**
+   * Runs one ordered window over what `fetch` returns until idle / stopped / abandoned.
+   * `more` (reclaim) says whether an empty fetch may still be followed by entries.
+   */
+  private async window(fetch: () => Promise<StreamEntry[]>, firstAttempt: number, more?: () => boolean): Promise<'idle' | 'stopped' | 'abandoned'> {
     const q = this.owner.queue;
-    let cursor = '0-0';
-    do {
-      const res = (await q.redis.callBuffer('XAUTOCLAIM', this.key, this.owner.group, this.owner.name, '0', cursor, 'COUNT', String(q.readCount))) as [Buffer, Array<[Buffer, Buffer[] | null]>, Buffer[]?];
-      cursor = res[0].toString();
-      const deleted = res[2] ?? [];
-      if (deleted.length > 0) {
-        // Only possible if entries were trimmed/deleted before being acknowledged (maxBacklog misconfigured or XDEL by hand).
-        q.logger.error({ stream: this.key, ids: deleted.map(String) }, 'pending entries were deleted from the stream before being handled');
-      }
-      for (const [id, fields] of res[1]) {
-        if (this.stopped) return;
-        // Claimed entries were delivered at least once before.
-        if (!(await this.handle(id.toString(), fields, 2))) return;
-      }
-    } while (cursor !== '0-0' && !this.stopped);
+    for (;;) {
+      const w = new OrderedWindow<StreamEntry>({
+        max: this.owner.maxInFlight,
+        fetch: () => fetch(),
+        run: (entry, attempt) => this.handle(entry, attempt),
+        ack: async (entries) => {
+          await q.redis.xack(this.key, this.owner.group, ...entries.map(([id]) => id));
+        },
+        stopped: () => this.stopped,
+        retryWait: async (failures) => {
+          await q.sleeper.sleep(retryDelayMs(failures, q.retryDelays));
+          return !this.stopped;
+        },
+      });
+      const r = await w.run(firstAttempt);
+      if (r !== 'idle' || !more?.() || this.stopped) return r;
+    }
   }
 
-  /**
-   * Handles one entry until its handler resolves (then XACK) — retrying with backoff, never
-   * skipping — or the worker stops. Returns false when the worker must stop.
-   */
-  private async handle(id: string, fields: Buffer[] | null, firstAttempt: number): Promise<boolean> {
+  /** Calls the handler for one entry (never rejects); an entry that is not a PushMsg is reported and acknowledged in order. */
+  private handle([rawId, fields]: StreamEntry, attempt: number): Promise<RunResult> {
     const q = this.owner.queue;
-    // Stopping means: finish the entry in hand, start no other. Entries read but not started
-    // stay pending under our name and the next owner reclaims them, in order.
-    if (this.stopped) return false;
+    const id = rawId.toString();
     let value: Buffer | undefined;
     for (let i = 0; fields && i + 1 < fields.length; i += 2) if (fields[i]!.toString() === 'v') value = fields[i + 1];
     let msg: PushMsg;
@@ -606,41 +636,22 @@ class ShardWorker {
       if (!value) throw new Error('entry has no `v` field');
       msg = PushMsg.decode(value);
     } catch (err) {
-      // An entry that is not a PushMsg would block the shard forever: report and acknowledge it.
+      // An entry that is not a PushMsg would block the shard forever: report it and let it be acknowledged.
       q.logger.error({ err, stream: this.key, id }, 'stream entry is not a goim.logic.PushMsg; acknowledged without handling');
-      await q.redis.xack(this.key, this.owner.group, id);
-      return true;
+      return Promise.resolve('ok');
     }
-    const bytes = value;
-    const key = pushMsgKey(msg);
-    for (let attempt = firstAttempt; ; attempt++) {
-      const handler = this.owner.currentHandler();
-      if (!handler || (this.stopped && attempt > firstAttempt)) return false;
-      // A fresh copy per attempt, so a handler that mutated the message cannot affect the retry.
-      const delivery: PushDelivery = { msg: attempt === firstAttempt ? msg : PushMsg.decode(bytes), key, id: `${this.key}/${id}`, attempt };
-      const result = await this.runHandler(handler, delivery);
-      if (result === 'ok') {
-        await q.redis.xack(this.key, this.owner.group, id);
-        return !this.stopped;
-      }
-      if (result === 'abandoned') return false;
-      await q.sleeper.sleep(retryDelayMs(attempt - firstAttempt + 1, q.retryDelays));
-    }
-  }
-
-  private async runHandler(handler: PushHandler, delivery: PushDelivery): Promise<RunResult> {
-    this.busy = true;
-    try {
-      const handled = callHandler(handler, delivery).then(
-        () => 'ok' as const,
-        (err: unknown) => {
-          this.owner.queue.logger.debug({ err, id: delivery.id, attempt: delivery.attempt }, 'push handler rejected; will retry');
-          return 'failed' as const;
-        },
-      );
-      return await this.owner.abandon.race(handled);
-    } finally {
-      this.busy = false;
-    }
+    const handler = this.owner.currentHandler();
+    if (!handler) return Promise.resolve('abandoned');
+    // A fresh decode per delivery, so a handler that mutated the message cannot affect a retry.
+    const delivery: PushDelivery = { msg, key: pushMsgKey(msg), id: `${this.key}/${id}`, attempt };
+    this.running++;
+    const handled = callHandler(handler, delivery).then(
+      () => 'ok' as const,
+      (err: unknown) => {
+        q.logger.debug({ err, id: delivery.id, attempt }, 'push handler rejected; will retry');
+        return 'failed' as const;
+      },
+    );
+    return this.owner.abandon.race(handled).finally(() => this.running--);
   }
 }

@@ -406,6 +406,103 @@ export function describePushQueueContract(name: string, options: PushQueueContra
       timeout,
     );
 
+    const N = 4;
+    const seqOf = (d: PushDelivery) => parseId(d.msg.msgID).seq;
+
+    it(
+      `pipelined (maxInFlightPerKey ${N}): calls the handler in publish order with up to ${N} messages of a key in flight`,
+      async () => {
+        const q = await create();
+        const total = 24;
+        for (let s = 0; s < total; s++) await q.producer().publish(contractMsg('pw', s));
+        const calls: number[] = [];
+        let active = 0;
+        let maxActive = 0;
+        const c = q.consumer('g-pipe-order');
+        await c.start(
+          async (d) => {
+            calls.push(seqOf(d));
+            active++;
+            maxActive = Math.max(maxActive, active);
+            await sleep(25);
+            active--;
+          },
+          { maxInFlightPerKey: N },
+        );
+        await waitUntil(() => calls.length >= total, 'all calls', waitMs);
+        await sleep(quietMs);
+        expect(calls).toEqual(Array.from({ length: total }, (_, i) => i));
+        expect(maxActive).toBe(N);
+        await expect(q.consumer('g-pipe-bad').start(async () => {}, { maxInFlightPerKey: 0 })).rejects.toMatchObject({ code: QueueErrorCode.INVALID_OPTIONS });
+      },
+      timeout,
+    );
+
+    it(
+      `pipelined (maxInFlightPerKey ${N}): acknowledges contiguously, so a consumer that dies with ${N} in flight hands the group everything from the first unresolved message`,
+      async () => {
+        const q = await create();
+        const total = 10;
+        for (let s = 0; s < total; s++) await q.producer().publish(contractMsg('pc', s));
+        const aCalls: number[] = [];
+        const a = q.consumer('g-pipe-crash');
+        await a.start(
+          async (d) => {
+            aCalls.push(seqOf(d));
+            // pc#2 never finishes; 3, 4, 5 resolve at once but stay unacknowledged behind it.
+            if (seqOf(d) === 2) await new Promise<void>((r) => hung.push(r));
+          },
+          { maxInFlightPerKey: N },
+        );
+        await waitUntil(() => aCalls.length >= 2 + N, `${2 + N} calls on a`, waitMs);
+        await sleep(quietMs);
+        // The window is full: pc#2 plus the N-1 after it; nothing beyond.
+        expect(aCalls).toEqual(Array.from({ length: 2 + N }, (_, i) => i));
+        await a.close(); // drain times out: pc#2 is abandoned unacknowledged
+        const bCalls: number[] = [];
+        const b = q.consumer('g-pipe-crash');
+        await b.start(async (d) => void bCalls.push(seqOf(d)), { maxInFlightPerKey: N });
+        await waitUntil(() => bCalls.length >= total - 2, 'b catching up', waitMs);
+        await sleep(quietMs);
+        expect(bCalls).toEqual(Array.from({ length: total - 2 }, (_, i) => i + 2));
+      },
+      timeout,
+    );
+
+    it(
+      `pipelined (maxInFlightPerKey ${N}): a rejection mid-window stops the key, then redelivers from the rejected message in order`,
+      async () => {
+        const q = await create();
+        const total = 10;
+        for (let s = 0; s < total; s++) await q.producer().publish(contractMsg('pr', s));
+        const got: PushDelivery[] = [];
+        let failed = false;
+        const c = q.consumer('g-pipe-reject');
+        await c.start(
+          async (d) => {
+            got.push(d);
+            if (seqOf(d) === 3 && !failed) {
+              failed = true;
+              await sleep(50); // 4, 5, 6 are handed out and resolve meanwhile
+              throw new Error('transient failure');
+            }
+          },
+          { maxInFlightPerKey: N },
+        );
+        await waitUntil(() => got.length > 0 && seqOf(got[got.length - 1]!) === total - 1, 'the last message', waitMs);
+        await sleep(quietMs);
+        const seqs = got.map(seqOf);
+        const retry = seqs.indexOf(3, seqs.indexOf(3) + 1);
+        expect(retry).toBeGreaterThan(0);
+        // First pass: 0..6 (3 rejected after 4, 5, 6 went out; nothing beyond the window).
+        expect(seqs.slice(0, retry)).toEqual(Array.from({ length: 3 + N }, (_, i) => i));
+        // Then from the rejected one, in order, 4..6 again (at-least-once) and the rest.
+        expect(seqs.slice(retry)).toEqual(Array.from({ length: total - 3 }, (_, i) => i + 3));
+        expect(got[retry]!.attempt).toBeGreaterThan(1);
+      },
+      timeout,
+    );
+
     if (options.bounded) {
       it(
         'makes publish wait while the backlog is full and resumes in order once a consumer catches up',
