@@ -13,14 +13,12 @@ import {
   ConfigErrorCode,
   deepFreeze,
   goDuration,
+  type ConfigSources,
   isTrue,
-  mergeConfig,
-  normaliseKeys,
-  objectShape,
+  layerConfigSources,
   parseConfig,
   parseGoimFlags,
   parseIntValue,
-  parseTomlConfig,
   readConfigFile,
   splitList,
 } from '@goim/app-kit';
@@ -243,16 +241,16 @@ export function parseCometFlags(argv: readonly string[]): CometFlags & { logic?:
   return out;
 }
 
-/** Sources for {@link resolveCometConfig}; later sources win: toml < env < flags. */
-export interface CometConfigSources {
-  /** TOML text (goim key names). */
-  toml?: string;
-  /** An already-parsed object (e.g. from apps/standalone), merged over the TOML. */
-  object?: CometConfigInput | Record<string, unknown>;
-  env?: Record<string, string | undefined>;
-  argv?: readonly string[];
+/** Sources for {@link resolveCometConfig}; later sources win: toml < object < env < flags. */
+export interface CometConfigSources extends ConfigSources<CometConfigInput> {
   /** Fallback for `env.host` when empty; default `os.hostname()`. */
   hostname?: string;
+}
+
+/** The flags as a partial config (`-logic` sets `rpcClient.logicAddr`). */
+function fromArgv(argv: readonly string[]): Record<string, unknown> {
+  const flags = parseCometFlags(argv);
+  return { env: flags.env, ...(flags.logic ? { rpcClient: { logicAddr: flags.logic } } : {}) };
 }
 
 /**
@@ -260,16 +258,7 @@ export interface CometConfigSources {
  * (`GOIM_ERR_CONFIG_INVALID`) naming every bad key.
  */
 export function resolveCometConfig(sources: CometConfigSources = {}): CometConfig {
-  const shape = objectShape(cometConfigSchema);
-  let raw: Record<string, unknown> = {};
-  if (sources.toml !== undefined) raw = parseTomlConfig(sources.toml, shape);
-  if (sources.object) raw = mergeConfig(raw, normaliseKeys(sources.object, shape) as Record<string, unknown>);
-  if (sources.env) raw = mergeConfig(raw, fromEnv(sources.env));
-  if (sources.argv) {
-    const flags = parseCometFlags(sources.argv);
-    raw = mergeConfig(raw, { env: flags.env });
-    if (flags.logic) raw = mergeConfig(raw, { rpcClient: { logicAddr: flags.logic } });
-  }
+  const raw = layerConfigSources(cometConfigSchema, sources, { fromEnv, fromArgv });
   const cfg = parseConfig(cometConfigSchema, raw, 'comet');
   if (!cfg.env.host) cfg.env.host = sources.hostname ?? hostname();
   if (cfg.discovery.registry && !cfg.rpcServer.addr) {

@@ -1,6 +1,8 @@
 /**
  * Errors of apps/comet. Codes are stable: a released code never changes meaning.
  */
+import { CodedError } from '@goim/app-kit';
+
 /** Config errors are shared by every goim-ts app (same class, same `GOIM_ERR_CONFIG_*` codes). */
 export { ConfigError, ConfigErrorCode } from '@goim/app-kit';
 
@@ -13,13 +15,6 @@ export const CometErrorCode = {
 export type CometErrorCode = (typeof CometErrorCode)[keyof typeof CometErrorCode];
 
 /** A comet lifecycle error. */
-export class CometError extends Error {
+export class CometError extends CodedError<CometErrorCode> {
   override readonly name = 'CometError';
-  constructor(
-    readonly code: CometErrorCode,
-    message: string,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-  }
 }

@@ -12,13 +12,11 @@ import {
   ConfigErrorCode,
   deepFreeze,
   goDuration,
+  type ConfigSources,
   isTrue,
-  mergeConfig,
-  normaliseKeys,
-  objectShape,
+  layerConfigSources,
   parseConfig,
   parseGoimFlags,
-  parseTomlConfig,
   readConfigFile,
 } from '@goim/app-kit';
 import { registryConfigSchema } from '@goim/discovery-client';
@@ -224,26 +222,14 @@ export function parseJobFlags(argv: readonly string[]): JobFlags {
 }
 
 /** Sources for {@link resolveJobConfig}; later sources win: toml < object < env < flags. */
-export interface JobConfigSources {
-  /** TOML text (goim key names). */
-  toml?: string;
-  /** An already-parsed object (e.g. from apps/standalone or a test). */
-  object?: JobConfigInput | Record<string, unknown>;
-  env?: Record<string, string | undefined>;
-  argv?: readonly string[];
-}
+export type JobConfigSources = ConfigSources<JobConfigInput>;
 
 /**
  * Builds the frozen job config. Throws {@link ConfigError} (`GOIM_ERR_CONFIG_INVALID`) naming
  * every bad key.
  */
 export function resolveJobConfig(sources: JobConfigSources = {}): JobConfig {
-  const shape = objectShape(jobConfigSchema);
-  let raw: Record<string, unknown> = {};
-  if (sources.toml !== undefined) raw = parseTomlConfig(sources.toml, shape);
-  if (sources.object) raw = mergeConfig(raw, normaliseKeys(sources.object, shape) as Record<string, unknown>);
-  if (sources.env) raw = mergeConfig(raw, fromEnv(sources.env));
-  if (sources.argv) raw = mergeConfig(raw, { env: parseJobFlags(sources.argv).env });
+  const raw = layerConfigSources(jobConfigSchema, sources, { fromEnv, fromArgv: (argv) => ({ env: parseJobFlags(argv).env }) });
   return parseJobConfig(raw);
 }
 

@@ -1,6 +1,8 @@
 /**
  * Errors of apps/job. Codes are stable: a released code never changes meaning.
  */
+import { CodedError } from '@goim/app-kit';
+
 /** Config errors are shared by every goim-ts app (same class, same `GOIM_ERR_CONFIG_*` codes). */
 export { ConfigError, ConfigErrorCode } from '@goim/app-kit';
 
@@ -17,13 +19,6 @@ export const JobErrorCode = {
 export type JobErrorCode = (typeof JobErrorCode)[keyof typeof JobErrorCode];
 
 /** A delivery error; a handler that rejects with it leaves the queue message for redelivery. */
-export class JobError extends Error {
+export class JobError extends CodedError<JobErrorCode> {
   override readonly name = 'JobError';
-  constructor(
-    readonly code: JobErrorCode,
-    message: string,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-  }
 }

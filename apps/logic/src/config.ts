@@ -16,13 +16,11 @@ import {
   ConfigErrorCode,
   deepFreeze,
   goDuration,
-  mergeConfig,
-  normaliseKeys,
-  objectShape,
+  type ConfigSources,
+  layerConfigSources,
   parseConfig,
   parseGoimFlags,
   parseIntValue,
-  parseTomlConfig,
   readConfigFile,
   splitList,
 } from '@goim/app-kit';
@@ -368,13 +366,7 @@ export function parseLogicFlags(argv: readonly string[]): LogicFlags {
 }
 
 /** Sources for {@link resolveLogicConfig}; later sources win: toml < object < env < flags. */
-export interface LogicConfigSources {
-  /** TOML text (goim key names). */
-  toml?: string;
-  /** An already-parsed object (e.g. from apps/standalone or a spec), merged over the TOML. */
-  object?: LogicConfigInput | Record<string, unknown>;
-  env?: Record<string, string | undefined>;
-  argv?: readonly string[];
+export interface LogicConfigSources extends ConfigSources<LogicConfigInput> {
   /** Fallback for `env.host` when empty; default `os.hostname()`. */
   hostname?: string;
 }
@@ -384,12 +376,7 @@ export interface LogicConfigSources {
  * (`GOIM_ERR_CONFIG_INVALID`) naming every bad key.
  */
 export function resolveLogicConfig(sources: LogicConfigSources = {}): LogicConfig {
-  const shape = objectShape(logicConfigSchema);
-  let raw: Record<string, unknown> = {};
-  if (sources.toml !== undefined) raw = parseTomlConfig(sources.toml, shape);
-  if (sources.object) raw = mergeConfig(raw, normaliseKeys(sources.object, shape) as Record<string, unknown>);
-  if (sources.env) raw = mergeConfig(raw, fromEnv(sources.env));
-  if (sources.argv) raw = mergeConfig(raw, { env: parseLogicFlags(sources.argv).env });
+  const raw = layerConfigSources(logicConfigSchema, sources, { fromEnv, fromArgv: (argv) => ({ env: parseLogicFlags(argv).env }) });
   const cfg = parseConfig(logicConfigSchema, raw, 'logic');
   if (!cfg.env.host) cfg.env.host = sources.hostname ?? hostname();
   return deepFreeze(cfg);

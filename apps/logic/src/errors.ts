@@ -1,6 +1,8 @@
 /**
  * Errors of apps/logic. Codes are stable: a released code never changes meaning.
  */
+import { CodedError } from '@goim/app-kit';
+
 /** Config errors are shared by every goim-ts app (same class, same `GOIM_ERR_CONFIG_*` codes). */
 export { ConfigError, ConfigErrorCode } from '@goim/app-kit';
 
@@ -19,15 +21,8 @@ export type AuthErrorCode = (typeof AuthErrorCode)[keyof typeof AuthErrorCode];
  * UNAUTHENTICATED (comet closes the client with an op-6 reason) and BACKEND_UNAVAILABLE
  * into UNAVAILABLE.
  */
-export class AuthError extends Error {
+export class AuthError extends CodedError<AuthErrorCode> {
   override readonly name = 'AuthError';
-  constructor(
-    readonly code: AuthErrorCode,
-    message: string,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-  }
 }
 
 export const LogicErrorCode = {
@@ -43,13 +38,6 @@ export const LogicErrorCode = {
 export type LogicErrorCode = (typeof LogicErrorCode)[keyof typeof LogicErrorCode];
 
 /** A logic-level failure with a stable code. */
-export class LogicError extends Error {
+export class LogicError extends CodedError<LogicErrorCode> {
   override readonly name = 'LogicError';
-  constructor(
-    readonly code: LogicErrorCode,
-    message: string,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-  }
 }

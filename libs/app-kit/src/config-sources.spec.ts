@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import {
+  CodedError,
+  layerConfigSources,
   ConfigError,
   ConfigErrorCode,
   deepFreeze,
@@ -109,5 +111,32 @@ describe('values from env and flags', () => {
     expect(parseBind('0.0.0.0:80')).toEqual({ host: '0.0.0.0', port: 80 });
     expect(parseBind('[::1]:0')).toEqual({ host: '::1', port: 0 });
     expect(() => parseBind('nope')).toThrow(expect.objectContaining({ code: ConfigErrorCode.INVALID }));
+  });
+});
+
+describe('layerConfigSources', () => {
+  it('layers toml < object < env < argv in the schema spelling', () => {
+    const raw = layerConfigSources(
+      schema,
+      { toml: '[ENV]\ndeployenv = "toml"\nweight = 1\n', object: { Env: { weight: 2 } }, env: { W: '3' }, argv: ['-deploy.env', 'flag'] },
+      {
+        fromEnv: (env) => ({ env: { weight: Number(env.W) } }),
+        fromArgv: (argv) => ({ env: { deployEnv: argv[1] } }),
+      },
+    );
+    expect(raw).toEqual({ env: { deployEnv: 'flag', weight: 3 } });
+    expect(layerConfigSources(schema, {}, { fromEnv: () => ({ a: 1 }), fromArgv: () => ({ b: 1 }) })).toEqual({});
+  });
+});
+
+describe('CodedError', () => {
+  it('carries the code, the message and the cause; subclasses name themselves', () => {
+    class DemoError extends CodedError<'GOIM_ERR_DEMO_X'> {
+      override readonly name = 'DemoError';
+    }
+    const cause = new Error('inner');
+    const err = new DemoError('GOIM_ERR_DEMO_X', 'bad', { cause });
+    expect(err).toBeInstanceOf(Error);
+    expect([err.name, err.code, err.message, err.cause]).toEqual(['DemoError', 'GOIM_ERR_DEMO_X', 'bad', cause]);
   });
 });

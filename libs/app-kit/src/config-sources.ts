@@ -70,6 +70,39 @@ export function mergeConfig(base: Record<string, unknown>, over: Record<string, 
   return out;
 }
 
+/** Where an app's config comes from; later sources win: toml < object < env < argv. */
+export interface ConfigSources<Input = Record<string, unknown>> {
+  /** TOML text (goim key names). */
+  toml?: string;
+  /** An already-parsed object (e.g. from apps/standalone or a spec), merged over the TOML. */
+  object?: Input | Record<string, unknown>;
+  /** Environment variables (`process.env`). */
+  env?: Record<string, string | undefined>;
+  /** Command-line flags (`process.argv.slice(2)`). */
+  argv?: readonly string[];
+}
+
+/** How an app turns its env variables and flags into partial config objects. */
+export interface ConfigLayers {
+  fromEnv(env: Record<string, string | undefined>): Record<string, unknown>;
+  fromArgv(argv: readonly string[]): Record<string, unknown>;
+}
+
+/**
+ * Layers `sources` into one raw object for `schema` (toml < object < env < argv), keys in the
+ * schema's spelling; validate it with {@link parseConfig}. Throws `GOIM_ERR_CONFIG_BAD_TOML`
+ * and whatever `layers` throw.
+ */
+export function layerConfigSources(schema: z.ZodType, sources: ConfigSources<unknown>, layers: ConfigLayers): Record<string, unknown> {
+  const shape = objectShape(schema);
+  let raw: Record<string, unknown> = {};
+  if (sources.toml !== undefined) raw = parseTomlConfig(sources.toml, shape);
+  if (sources.object) raw = mergeConfig(raw, normaliseKeys(sources.object, shape) as Record<string, unknown>);
+  if (sources.env) raw = mergeConfig(raw, layers.fromEnv(sources.env));
+  if (sources.argv) raw = mergeConfig(raw, layers.fromArgv(sources.argv));
+  return raw;
+}
+
 /** Freezes `o` and everything reachable from it; returns `o`. */
 export function deepFreeze<T>(o: T): T {
   if (o && typeof o === 'object' && !Object.isFrozen(o)) {

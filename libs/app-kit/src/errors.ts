@@ -15,14 +15,21 @@ export const ConfigErrorCode = {
 } as const;
 export type ConfigErrorCode = (typeof ConfigErrorCode)[keyof typeof ConfigErrorCode];
 
-/** Bad app configuration; thrown once at startup. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
+/**
+ * Base of the apps' error classes: an Error with a stable string `code`
+ * (`GOIM_ERR_<AREA>_<WHAT>`); subclasses set `name`.
+ */
+export abstract class CodedError<Code extends string> extends Error {
   constructor(
-    readonly code: ConfigErrorCode,
+    readonly code: Code,
     message: string,
     options?: ErrorOptions,
   ) {
     super(message, options);
   }
+}
+
+/** Bad app configuration; thrown once at startup. */
+export class ConfigError extends CodedError<ConfigErrorCode> {
+  override readonly name = 'ConfigError';
 }

@@ -2,10 +2,11 @@
  * @goim/app-kit: the shared plumbing of goim-ts apps (comet, logic, job): config sources,
  * Go durations, config errors, the logger shape and the process lifecycle of `main.ts`.
  */
-export { ConfigError, ConfigErrorCode } from './errors.js';
+export { CodedError, ConfigError, ConfigErrorCode } from './errors.js';
 export { parseGoDuration, parseGoDurationMs, goDuration } from './duration.js';
 export {
   objectShape,
+  layerConfigSources,
   normaliseKeys,
   mergeConfig,
   deepFreeze,
@@ -21,6 +22,6 @@ export {
 export { silentLogger } from './logger.js';
 export { advertiseHost, within, whileWaiting, handleShutdownSignals, runMain } from './lifecycle.js';
 export type { GoDurationOptions } from './duration.js';
-export type { ConfigShape, GoimFlagSpec } from './config-sources.js';
+export type { ConfigShape, ConfigSources, ConfigLayers, GoimFlagSpec } from './config-sources.js';
 export type { Logger } from './logger.js';
 export type { WithinOptions, LifecycleProcess, ShutdownOptions, ShutdownHandle } from './lifecycle.js';
