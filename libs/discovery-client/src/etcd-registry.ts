@@ -11,13 +11,13 @@
  * watcher is disconnected the prefix is polled every `disconnectedPollMs`.
  */
 import { Etcd3, type Lease, type Watcher } from 'etcd3';
+import { backendErrors, cancelOnClose, envAndPrefix } from './backend-support.js';
 import { RegistryError, RegistryErrorCode } from './errors.js';
 import { buildSnapshot, checkMetadata, checkName, nextTimestamp, normalizeInput, parseStoredInstance } from './instance.js';
 import { SILENT_LOGGER, type RegistryLogger } from './logger.js';
 import {
   DEFAULT_CALL_TIMEOUT_MS,
   DEFAULT_DISCONNECTED_POLL_MS,
-  DEFAULT_ENV,
   DEFAULT_ETCD_PREFIX,
   DEFAULT_REGRANT_DELAY_MS,
   DEFAULT_TTL_SEC,
@@ -65,21 +65,7 @@ function cappedBackoff(ms: number, maxMs: number): Backoff {
   return { duration: ms, next: () => cappedBackoff(Math.min(ms * 2, maxMs), maxMs) };
 }
 
-function fail(what: string, err: unknown): RegistryError {
-  return new RegistryError(RegistryErrorCode.BACKEND, `EtcdRegistry: ${what} failed: ${err instanceof Error ? err.message : String(err)}`, {
-    cause: err,
-  });
-}
-
-function invalidOption(message: string): RegistryError {
-  return new RegistryError(RegistryErrorCode.INVALID_OPTIONS, `EtcdRegistry: ${message}`);
-}
-
-function intOption(name: string, value: number | undefined, fallback: number, min: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < min) throw invalidOption(`\`${name}\` must be an integer ≥ ${min}, got ${String(value)}`);
-  return value;
-}
+const { fail, invalidOption, intOption, closed } = backendErrors('EtcdRegistry');
 
 /** {@link Registry} on etcd v3: leased keys with keep-alive, prefix watches. */
 export class EtcdRegistry implements Registry {
@@ -105,14 +91,7 @@ export class EtcdRegistry implements Registry {
     if ((options.hosts === undefined) === (options.client === undefined)) {
       throw invalidOption('exactly one of `hosts` and `client` is required');
     }
-    this.env = options.env ?? DEFAULT_ENV;
-    try {
-      checkName('env', this.env);
-    } catch (err) {
-      throw invalidOption((err as Error).message);
-    }
-    this.prefix = options.keyPrefix ?? DEFAULT_ETCD_PREFIX;
-    if (typeof this.prefix !== 'string' || this.prefix === '') throw invalidOption('`keyPrefix` must be a non-empty string');
+    ({ env: this.env, prefix: this.prefix } = envAndPrefix(options, DEFAULT_ETCD_PREFIX, invalidOption));
     this.ttlSec = intOption('ttlSec', options.ttlSec, DEFAULT_TTL_SEC, 2);
     this.callTimeoutMs = intOption('callTimeoutMs', options.callTimeoutMs, DEFAULT_CALL_TIMEOUT_MS, 1);
     this.regrantDelayMs = intOption('regrantDelayMs', options.regrantDelayMs, DEFAULT_REGRANT_DELAY_MS, 0);
@@ -152,7 +131,7 @@ export class EtcdRegistry implements Registry {
     if (this.closed) {
       // close() ran while the write was in flight and could not see this registration.
       await reg.cancel().catch(() => undefined);
-      throw new RegistryError(RegistryErrorCode.CLOSED, 'EtcdRegistry is closed');
+      throw closed();
     }
     // The key now belongs to the new lease; the old registration only gives its lease back.
     previous?.supersede();
@@ -203,14 +182,7 @@ export class EtcdRegistry implements Registry {
 
   private async shutdown(): Promise<void> {
     this.closed = true;
-    for (const reg of [...this.registrations.values()]) {
-      try {
-        await reg.cancel();
-      } catch (err) {
-        // Best effort: the lease expires by TTL anyway.
-        this.logger.warn({ err, hostname: reg.instance.hostname }, 'discovery cancel on close failed; the lease will expire');
-      }
-    }
+    await cancelOnClose(this.registrations.values(), this.logger, 'lease');
     for (const w of [...this.watches]) await w.stop();
     if (this.ownsClient) this.client.close();
   }
@@ -286,7 +258,7 @@ export class EtcdRegistry implements Registry {
   }
 
   private checkOpen(): void {
-    if (this.closed) throw new RegistryError(RegistryErrorCode.CLOSED, 'EtcdRegistry is closed');
+    if (this.closed) throw closed();
   }
 }
 

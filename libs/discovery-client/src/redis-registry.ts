@@ -10,10 +10,11 @@
  * Redis Cluster is not supported: the scripts read keys they do not declare.
  */
 import { Redis } from 'ioredis';
+import { backendErrors, cancelOnClose, envAndPrefix } from './backend-support.js';
 import { RegistryError, RegistryErrorCode } from './errors.js';
 import { buildSnapshot, checkMetadata, checkName, nextTimestamp, normalizeInput, parseStoredInstance } from './instance.js';
 import { SILENT_LOGGER, type RegistryLogger } from './logger.js';
-import { DEFAULT_CALL_TIMEOUT_MS, DEFAULT_ENV, DEFAULT_REDIS_POLL_INTERVAL_MS, DEFAULT_REDIS_PREFIX, DEFAULT_TTL_SEC } from './options.js';
+import { DEFAULT_CALL_TIMEOUT_MS, DEFAULT_REDIS_POLL_INTERVAL_MS, DEFAULT_REDIS_PREFIX, DEFAULT_TTL_SEC } from './options.js';
 import type { Instance, InstanceInput, InstanceSnapshot, Registration, Registry, SnapshotListener, Watch } from './registry.js';
 import { SnapshotWatch } from './snapshot-watch.js';
 
@@ -80,21 +81,7 @@ for _, h in ipairs(redis.call('SMEMBERS', KEYS[1])) do
 end
 return out`;
 
-function fail(what: string, err: unknown): RegistryError {
-  return new RegistryError(RegistryErrorCode.BACKEND, `RedisRegistry: ${what} failed: ${err instanceof Error ? err.message : String(err)}`, {
-    cause: err,
-  });
-}
-
-function invalidOption(message: string): RegistryError {
-  return new RegistryError(RegistryErrorCode.INVALID_OPTIONS, `RedisRegistry: ${message}`);
-}
-
-function intOption(name: string, value: number | undefined, fallback: number, min: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < min) throw invalidOption(`\`${name}\` must be an integer ≥ ${min}, got ${String(value)}`);
-  return value;
-}
+const { fail, invalidOption, intOption, closed } = backendErrors('RedisRegistry');
 
 /** {@link Registry} on Redis: TTL keys renewed every ttl/3, pub/sub change notices plus polling. */
 export class RedisRegistry implements Registry {
@@ -118,14 +105,7 @@ export class RedisRegistry implements Registry {
     if ((options.url === undefined) === (options.client === undefined)) {
       throw invalidOption('exactly one of `url` and `client` is required');
     }
-    this.env = options.env ?? DEFAULT_ENV;
-    try {
-      checkName('env', this.env);
-    } catch (err) {
-      throw invalidOption((err as Error).message);
-    }
-    this.prefix = options.keyPrefix ?? DEFAULT_REDIS_PREFIX;
-    if (typeof this.prefix !== 'string' || this.prefix === '') throw invalidOption('`keyPrefix` must be a non-empty string');
+    ({ env: this.env, prefix: this.prefix } = envAndPrefix(options, DEFAULT_REDIS_PREFIX, invalidOption));
     this.ttlSec = intOption('ttlSec', options.ttlSec, DEFAULT_TTL_SEC, 1);
     this.pollIntervalMs = intOption('pollIntervalMs', options.pollIntervalMs, DEFAULT_REDIS_POLL_INTERVAL_MS, 50);
     const callTimeoutMs = intOption('callTimeoutMs', options.callTimeoutMs, DEFAULT_CALL_TIMEOUT_MS, 1);
@@ -158,7 +138,7 @@ export class RedisRegistry implements Registry {
     if (this.closed) {
       // close() ran while the write was in flight and could not see this registration.
       await reg.cancel().catch(() => undefined);
-      throw new RegistryError(RegistryErrorCode.CLOSED, 'RedisRegistry is closed');
+      throw closed();
     }
     // Re-registering a hostname this registry holds supersedes the old registration: it stops
     // renewing and will not delete the new value on cancel.
@@ -197,14 +177,7 @@ export class RedisRegistry implements Registry {
 
   private async shutdown(): Promise<void> {
     this.closed = true;
-    for (const reg of [...this.registrations.values()]) {
-      try {
-        await reg.cancel();
-      } catch (err) {
-        // Best effort: the key expires by TTL anyway.
-        this.logger.warn({ err, hostname: reg.instance.hostname }, 'discovery cancel on close failed; the key will expire');
-      }
-    }
+    await cancelOnClose(this.registrations.values(), this.logger, 'key');
     for (const w of [...this.watches]) await w.stop();
     if (this.pollTimer) clearInterval(this.pollTimer);
     this.pollTimer = undefined;
@@ -309,7 +282,7 @@ export class RedisRegistry implements Registry {
   }
 
   private checkOpen(): void {
-    if (this.closed) throw new RegistryError(RegistryErrorCode.CLOSED, 'RedisRegistry is closed');
+    if (this.closed) throw closed();
   }
 }
 
