@@ -1,5 +1,5 @@
 import { ConfigErrorCode } from './errors.js';
-import { grpcTarget, parseDurationMs, parseJobConfig, parseJobFlags, resolveJobConfig, roomIdleMs, roomMaxPending } from './config.js';
+import { grpcTarget, parseDurationMs, parseJobConfig, parseJobFlags, queueMaxInFlight, resolveJobConfig, roomIdleMs, roomMaxPending } from './config.js';
 
 describe('job config', () => {
   it('has goim defaults (§6.3) and safe ones for the new keys', () => {
@@ -9,6 +9,11 @@ describe('job config', () => {
     expect(c.room).toMatchObject({ batch: 20, signal: 1000, idle: 900_000, flushWhenIdle: true });
     expect(c.job).toEqual({ zoneOnly: false, unknownServerDeadline: 30_000 });
     expect(roomMaxPending(c)).toBe(40);
+    expect(c.queue.maxInFlightPerKey).toBe(0);
+    expect(queueMaxInFlight(c)).toBe(40); // 0 = the room pending bound
+    expect(queueMaxInFlight(parseJobConfig({ room: { batch: 5 } }))).toBe(10);
+    expect(queueMaxInFlight(parseJobConfig({ queue: { maxInFlightPerKey: 1 } }))).toBe(1);
+    expect(() => parseJobConfig({ queue: { maxInFlightPerKey: -1 } })).toThrow(expect.objectContaining({ code: ConfigErrorCode.INVALID }));
     expect(Object.isFrozen(c.room)).toBe(true);
   });
 

@@ -108,6 +108,13 @@ export const jobConfigSchema = z
         type: z.enum(['kafka', 'redis-streams', 'memory']).default('kafka'),
         /** Redis URL for `redis-streams`. */
         redisUrl: z.string().default(''),
+        /**
+         * goim-ts: messages of one queue partition/shard handed to the job before earlier ones
+         * were acknowledged (the queue's pipelined mode), so a room batch can fill while its
+         * messages wait for the comets. 0 = the room pending bound (`room.maxPending`, default
+         * 2 × `room.batch` = 40). 1 = strict one-at-a-time.
+         */
+        maxInFlightPerKey: z.number().int().nonnegative().max(10_000).default(0),
       })
       .strict()
       .prefault({}),
@@ -248,6 +255,14 @@ export function loadJobConfig(argv: readonly string[], env: Record<string, strin
 /** Effective per-room pending bound: `room.maxPending`, or goim's queue size 2 × batch when 0. */
 export function roomMaxPending(cfg: JobConfig): number {
   return cfg.room.maxPending > 0 ? cfg.room.maxPending : 2 * cfg.room.batch;
+}
+
+/**
+ * Effective pipelined window of the queue consumer: `queue.maxInFlightPerKey`, or when 0 the
+ * room pending bound (2 × batch): one batch of a room can be in flight while the next fills.
+ */
+export function queueMaxInFlight(cfg: JobConfig): number {
+  return cfg.queue.maxInFlightPerKey > 0 ? cfg.queue.maxInFlightPerKey : roomMaxPending(cfg);
 }
 
 /** Effective idle reap time: goim uses 1 min when `room.idle` is 0. */

@@ -13,6 +13,7 @@ export {
   grpcTarget,
   roomMaxPending,
   roomIdleMs,
+  queueMaxInFlight,
   DEFAULT_ROOM_BATCH,
   DEFAULT_ROOM_SIGNAL_MS,
   DEFAULT_ROOM_IDLE_MS,

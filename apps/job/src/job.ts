@@ -12,7 +12,7 @@ import { encodeRawBatch } from '@goim/protocol';
 import type { BroadcastReq, BroadcastRoomReq, CometService, Proto, PushMsg, PushMsgReq } from '@goim/protocol/rpc';
 import type { PushDelivery, PushHandler, PushQueueConsumer } from '@goim/queue';
 import type { CometDirectory, CometEntry } from './comet-directory.js';
-import { roomIdleMs, roomMaxPending, type JobConfig } from './config.js';
+import { queueMaxInFlight, roomIdleMs, roomMaxPending, type JobConfig } from './config.js';
 import { CometGoneError, CometLanes, isPermanent, withRetry } from './delivery.js';
 import { JobError, JobErrorCode } from './errors.js';
 import { createJobMetrics, type JobMetrics, type MessageType } from './metrics.js';
@@ -180,7 +180,8 @@ export function createJob(config: JobConfig, deps: JobDeps): Job {
     const since = timers.now();
     for (;;) {
       const left = config.job.unknownServerDeadline - (timers.now() - since);
-      const entry = await waitForComet(msg.server, left);
+      // A known comet is used synchronously, so pipelined handler calls enter their lane in call order.
+      const entry = dir.get(msg.server) ?? (await waitForComet(msg.server, left));
       if (!entry) {
         metrics.undeliverable.inc({ type: 'push', reason: 'unknown-server' });
         warnLimited(`unknown:${msg.server}`, { server: msg.server, waitedMs: config.job.unknownServerDeadline }, 'push to unknown comet is undeliverable');
@@ -289,7 +290,9 @@ export function createJob(config: JobConfig, deps: JobDeps): Job {
       if (started || closing) throw new JobError(JobErrorCode.BAD_STATE, 'job already started or closed');
       started = true;
       unwatch = dir.onChange(() => log.info({ comets: targets().map((c) => c.hostname) }, 'comet set changed'));
-      await deps.consumer.start(handler);
+      // Pipelined: the room batcher sees up to a batch of a room's messages at once (spec §4.3
+      // batching); handler calls stay in order per key and start their sends synchronously.
+      await deps.consumer.start(handler, { maxInFlightPerKey: queueMaxInFlight(config) });
       ready = !closing;
       log.info({ comets: targets().length, zone, zoneOnly }, 'job consuming');
     },
