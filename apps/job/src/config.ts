@@ -143,8 +143,9 @@ export const jobConfigSchema = z
         maxPending: z.number().int().nonnegative().default(0),
         /**
          * goim-ts: also flush when no further room message arrived within one timer tick.
-         * Needed because the queue hands the next message of a room only after this one is
-         * acknowledged, and we acknowledge only after the comets accepted it (see README).
+         * Kept on by default: the queue's pipelined window of a partition holds several rooms'
+         * messages, and a batch that cannot fill inside it would otherwise wait the whole
+         * `signal` window with the partition stalled (measured in the README).
          */
         flushWhenIdle: z.boolean().default(true),
       })
