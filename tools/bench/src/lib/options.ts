@@ -11,6 +11,8 @@ export interface Sizes {
   memoryCounts: number[];
   fanoutMembers: number;
   fanoutRate: number;
+  /** Push rate of the saturating one-room case. */
+  fanoutHeavyRate: number;
   fanoutSeconds: number;
   /** Room size and total push rate of the many-small-rooms case. */
   smallRoomSize: number;
@@ -42,6 +44,7 @@ export const QUICK_SIZES: Sizes = Object.freeze({
   memoryCounts: [1000],
   fanoutMembers: 1000,
   fanoutRate: 40,
+  fanoutHeavyRate: 400,
   fanoutSeconds: 6,
   smallRoomSize: 10,
   smallRoomsRate: 400,
@@ -56,7 +59,8 @@ export const FULL_SIZES: Sizes = Object.freeze({
   memoryCounts: [1000, 5000, 10_000],
   fanoutMembers: 10_000,
   fanoutRate: 40,
-  fanoutSeconds: 20,
+  fanoutHeavyRate: 200,
+  fanoutSeconds: 15,
   smallRoomSize: 10,
   smallRoomsRate: 1000,
   broadcastRate: 4,
