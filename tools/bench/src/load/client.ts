@@ -24,7 +24,8 @@ let errors = 0;
 let latencies: number[] = [];
 let recordLatency = false;
 const conns = new Set<Conn>();
-let lastConnect: ConnectCmd | undefined;
+/** Every connect command so far: a storm brings all of them back. */
+const connects: ConnectCmd[] = [];
 let firstError: string | undefined;
 
 const send = (e: ClientEvent) => process.send?.(e);
@@ -181,7 +182,7 @@ function closeAll(): void {
 async function handle(cmd: ClientCommand): Promise<void> {
   switch (cmd.t) {
     case 'connect': {
-      lastConnect = cmd;
+      connects.push(cmd);
       recordLatency = cmd.latency;
       firstError = undefined;
       const r = await openAll(cmd);
@@ -200,16 +201,18 @@ async function handle(cmd: ClientCommand): Promise<void> {
       return;
     case 'storm': {
       // Every client drops at once (as after a network blip), then all come back.
-      if (!lastConnect) throw new Error('storm before connect');
+      if (connects.length === 0) throw new Error('storm before connect');
       const t0 = performance.now();
       closeAll();
       const dropMs = performance.now() - t0;
-      const r = await openAll(lastConnect);
+      const back = await Promise.all(connects.map((c) => openAll(c)));
+      const r = { opened: back.reduce((n, b) => n + b.opened, 0), failed: back.reduce((n, b) => n + b.failed, 0) };
       send({ t: 'storm', dropMs, backMs: performance.now() - t0, opened: r.opened, failed: r.failed });
       return;
     }
     case 'close':
       closeAll();
+      connects.length = 0;
       send({ t: 'closed' });
       return;
   }
