@@ -60,6 +60,22 @@ describe('Channel', () => {
       expect(ch.needPush(5)).toBe(false);
       expect(ch.watchedOps()).toEqual([]);
     });
+
+    it('keeps one entry per op and the same answers past eight ops (array → Set)', () => {
+      const { buckets } = setup();
+      const ch = buckets.newChannel({ key: 'k', sink: new RecordingSink(), accepts: [3, 1, 3, 2] });
+      expect(ch.watchedOps()).toEqual([1, 2, 3]);
+      ch.watch([4, 5, 6, 7, 8, 9, 10, 1]);
+      expect(ch.watchedOps()).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      expect([ch.needPush(10), ch.needPush(11)]).toEqual([true, false]);
+      ch.unwatch([10, 11, 1]);
+      expect(ch.watchedOps()).toEqual([2, 3, 4, 5, 6, 7, 8, 9]);
+      ch.unwatch([2, 3, 4, 5, 6, 7, 8, 9]);
+      expect(ch.watchedOps()).toEqual([]);
+      expect(ch.needPush(2)).toBe(false);
+      ch.watch([42]);
+      expect(ch.needPush(42)).toBe(true);
+    });
   });
 
   describe('outbound queue', () => {

@@ -35,6 +35,9 @@ const SLOW_CONSUMER_NOTICE: DisconnectNotice = Object.freeze({
   reconnect: true,
 });
 
+/** Watched ops kept in an array up to this many; a Set beyond. */
+const WATCH_ARRAY_MAX = 8;
+
 /**
  * The state of one authenticated connection: identity (`key`, `mid`, `ip`), room
  * memberships, watched ops (accepts) and a bounded outbound queue flushed once per tick.
@@ -56,7 +59,12 @@ export class Channel {
   _bucket: Bucket | undefined = undefined;
   /** @internal Rooms of this channel in its bucket; [0] is the primary room (heartbeat count). */
   _rooms: Room[] | undefined = undefined;
-  private watchSet: Set<number> | undefined = undefined;
+  /**
+   * Watched ops: an exact-size array up to WATCH_ARRAY_MAX ops (the usual 1–3 `accepts`), a Set
+   * beyond. A Set costs ~200 B per connection, ~5 % of an idle WebSocket connection's heap
+   * (tools/bench heap census); lookups in a few-element array are as fast.
+   */
+  private watchOps: number[] | Set<number> | undefined = undefined;
   private queue: Outbound[] | undefined = undefined;
   private queuedBytes = 0;
   private isClosed = false;
@@ -105,14 +113,24 @@ export class Channel {
 
   /** Adds ops to the watch set (auth `accepts`, op 14). */
   watch(ops: Iterable<number>): void {
-    for (const op of ops) (this.watchSet ??= new Set()).add(op);
+    let w = this.watchOps;
+    for (const op of ops) {
+      if (w instanceof Set) w.add(op);
+      else if (w === undefined) w = [op];
+      else if (!w.includes(op)) w = w.length < WATCH_ARRAY_MAX ? [...w, op] : new Set([...w, op]);
+    }
+    this.watchOps = w;
   }
 
   /** Removes ops from the watch set (op 16). */
   unwatch(ops: Iterable<number>): void {
-    if (!this.watchSet) return;
-    for (const op of ops) this.watchSet.delete(op);
-    if (this.watchSet.size === 0) this.watchSet = undefined;
+    let w = this.watchOps;
+    if (w === undefined) return;
+    for (const op of ops) {
+      if (w instanceof Set) w.delete(op);
+      else if (w.includes(op)) w = w.filter((x) => x !== op);
+    }
+    this.watchOps = (w instanceof Set ? w.size : w.length) === 0 ? undefined : w;
   }
 
   /**
@@ -120,12 +138,13 @@ export class Channel {
    * empty watch set receives none (spec §2.7); room pushes ignore it.
    */
   needPush(op: number): boolean {
-    return this.watchSet !== undefined && this.watchSet.has(op);
+    const w = this.watchOps;
+    return w !== undefined && (w instanceof Set ? w.has(op) : w.includes(op));
   }
 
   /** The watched ops, ascending. */
   watchedOps(): number[] {
-    return this.watchSet ? [...this.watchSet].sort((a, b) => a - b) : [];
+    return this.watchOps ? [...this.watchOps].sort((a, b) => a - b) : [];
   }
 
   /**
