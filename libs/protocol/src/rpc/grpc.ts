@@ -66,7 +66,7 @@ function handlers(definition: Record<string, unknown>, impl: object): UntypedSer
     const fn = (impl as Record<string, AnyAsync>)[method];
     out[method] = (call: { request: unknown }, callback: (err: Partial<ServiceError> | null, res?: unknown) => void) => {
       if (typeof fn !== 'function') {
-        callback({ code: status.UNIMPLEMENTED, details: `${method} is not implemented` });
+        callback({ code: status.UNIMPLEMENTED, details: `${method} is not served by this implementation` });
         return;
       }
       fn.call(impl, call.request).then(
