@@ -17,6 +17,7 @@ import { isDevelopmentEnv, parseListenAddr, type LogicConfig } from './config.js
 import { LogicError, LogicErrorCode } from './errors.js';
 import { grpcServerOptions, startLogicGrpcServer, type BoundGrpcServer } from './grpc/server.js';
 import { createHttpApp } from './http/app.js';
+import { withPushFastPath } from './http/fast-push.js';
 import type { AdminApiOptions } from './http/admin.js';
 import { silentLogger, type Logger } from './logger.js';
 import { createLogicMetrics, type LogicMetrics } from './metrics.js';
@@ -126,6 +127,7 @@ export function createLogic(config: LogicConfig, deps: LogicDeps): Logic {
   let state: 'new' | 'listening' | 'closing' | 'closed' = 'new';
   let http: HttpServer | undefined;
   let grpc: BoundGrpcServer | undefined;
+  const httpLogger = logger.child({ component: 'http' });
   const app = createHttpApp({
     config,
     pusher,
@@ -134,7 +136,7 @@ export function createLogic(config: LogicConfig, deps: LogicDeps): Logic {
     balancer,
     sessions: deps.sessions,
     metrics,
-    logger: logger.child({ component: 'http' }),
+    logger: httpLogger,
     locate: deps.locate,
     isReady: () => state === 'listening',
     ...(deps.routes ? { routes: deps.routes } : {}),
@@ -156,7 +158,8 @@ export function createLogic(config: LogicConfig, deps: LogicDeps): Logic {
         readTimeout > 0
           ? { requestTimeout: readTimeout, headersTimeout: readTimeout, connectionsCheckingInterval: Math.max(50, Math.min(1_000, readTimeout / 2)) }
           : { requestTimeout: 0 },
-        app,
+        // Push routes skip express (its per-request cost dominated a push); the rest goes to `app`.
+        withPushFastPath(app, { config, pusher, metrics, logger: httpLogger }),
       );
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);

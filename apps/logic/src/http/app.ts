@@ -5,14 +5,15 @@
  * HTTP 400 only for binding errors (as gin's BindQuery), 413 for an oversize body, 401 for a
  * missing/wrong bearer token (goim-ts additions); logic-level failures are HTTP 200 with a
  * negative code, as goim.
+ *
+ * `logic.listen()` serves the four push routes through `withPushFastPath` (fast-push.ts) in
+ * front of this app, with the same answers; the routes here serve what it passes on.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { SessionStore } from '@goim/session-store';
 import { eligibleComets, type CometSource } from '../comets.js';
 import type { WeightedBalancer } from '../balancer.js';
 import type { LogicConfig } from '../config.js';
-import { LogicError, LogicErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { LogicMetrics } from '../metrics.js';
 import type { OnlineAggregator } from '../online.js';
@@ -20,9 +21,9 @@ import type { Pusher } from '../push.js';
 import { nodesReply } from '../service.js';
 import { mountAdminApi, type AdminApiOptions } from './admin.js';
 import { BindingError, bindQuery, type FieldSpec } from './binding.js';
+import { bearerCheck, clientIP, errorReply, HttpCode, PUSH_ROUTES, UNAUTHORIZED_BODY, type Envelope } from './common.js';
 
-/** Envelope codes (goim's ecode values; -401 is a goim-ts addition for the bearer token). */
-export const HttpCode = { OK: 0, REQUEST_ERR: -400, UNAUTHORIZED: -401, SERVER_ERR: -500 } as const;
+export { HttpCode };
 
 export interface HttpAppDeps {
   config: LogicConfig;
@@ -43,31 +44,12 @@ export interface HttpAppDeps {
   admin?: AdminApiOptions;
 }
 
-type Envelope = { code: number; message: string; data?: unknown };
-
 function send(res: Response, status: number, body: Envelope): void {
   res.status(status).json(body);
 }
 
 const ok = (res: Response, data?: unknown) => send(res, 200, data === undefined ? { code: 0, message: '' } : { code: 0, message: '', data });
 
-const PUSH_KEYS: FieldSpec[] = [
-  { field: 'Op', form: 'operation', kind: 'int32' },
-  { field: 'Keys', form: 'keys', kind: 'string[]' },
-];
-const PUSH_MIDS: FieldSpec[] = [
-  { field: 'Op', form: 'operation', kind: 'int32' },
-  { field: 'Mids', form: 'mids', kind: 'int64[]' },
-];
-const PUSH_ROOM: FieldSpec[] = [
-  { field: 'Op', form: 'operation', kind: 'int32', required: true },
-  { field: 'Type', form: 'type', kind: 'string', required: true },
-  { field: 'Room', form: 'room', kind: 'string', required: true },
-];
-const PUSH_ALL: FieldSpec[] = [
-  { field: 'Op', form: 'operation', kind: 'int32', required: true },
-  { field: 'Speed', form: 'speed', kind: 'int32' },
-];
 const ONLINE_TOP: FieldSpec[] = [
   { field: 'Type', form: 'type', kind: 'string', required: true },
   { field: 'Limit', form: 'limit', kind: 'int', required: true },
@@ -82,19 +64,6 @@ function queryOf(req: Request): URLSearchParams {
   const url = req.originalUrl;
   const q = url.indexOf('?');
   return new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
-}
-
-/** gin's ClientIP(): first X-Forwarded-For entry, then X-Real-Ip, then the peer address. */
-function clientIP(req: Request): string {
-  const xff = req.header('x-forwarded-for')?.split(',')[0]?.trim();
-  if (xff) return xff;
-  const real = req.header('x-real-ip')?.trim();
-  if (real) return real;
-  return req.socket.remoteAddress ?? '';
-}
-
-function digest(s: string): Buffer {
-  return createHash('sha256').update(s).digest();
 }
 
 /** NodesReply as goim's JSON (protobuf json tags, zero values omitted). */
@@ -143,32 +112,24 @@ export function createHttpApp(deps: HttpAppDeps): express.Express {
     next();
   });
 
-  const tokens = config.push.bearerTokens.map(digest);
+  const authorized = bearerCheck(config);
   const requireBearer = (req: Request, res: Response, next: NextFunction) => {
-    if (tokens.length === 0) return next();
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(req.header('authorization') ?? '');
-    const given = m ? digest(m[1]!) : undefined;
-    // Compare digests in constant time so the token cannot be guessed byte by byte.
-    if (given && tokens.some((t) => timingSafeEqual(t, given))) return next();
+    if (authorized(req.header('authorization'))) return next();
     res.setHeader('www-authenticate', 'Bearer');
-    send(res, 401, { code: HttpCode.UNAUTHORIZED, message: 'missing or invalid bearer token' });
+    send(res, 401, UNAUTHORIZED_BODY);
   };
   // The push body is the raw message, whatever its content type (goim's GetRawData).
   const rawBody = express.raw({ type: () => true, limit: config.push.maxBodyBytes });
-  const pushRoute = (path: string, fields: FieldSpec[], run: (q: Record<string, unknown>, body: Buffer) => Promise<unknown>) =>
+  // The same routes as the fast path in front of this app (fast-push.ts); requests it passes
+  // on (e.g. a compressed body) and apps serving this app directly land here.
+  for (const [path, route] of PUSH_ROUTES) {
     app.post(path, requireBearer, rawBody, async (req, res) => {
-      const q = bindQuery(queryOf(req), fields);
+      const q = bindQuery(queryOf(req), route.fields);
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      await run(q, body);
+      await route.run(pusher, q, body);
       ok(res);
     });
-
-  pushRoute('/goim/push/keys', PUSH_KEYS, (q, body) => pusher.pushKeys(q.operation as number, q.keys as string[], body));
-  pushRoute('/goim/push/mids', PUSH_MIDS, (q, body) => pusher.pushMids(q.operation as number, q.mids as number[], body));
-  pushRoute('/goim/push/room', PUSH_ROOM, (q, body) =>
-    pusher.pushRoom(q.operation as number, q.type as string, q.room as string, body),
-  );
-  pushRoute('/goim/push/all', PUSH_ALL, (q, body) => pusher.pushAll(q.operation as number, q.speed as number, body));
+  }
 
   app.get('/goim/online/top', (req, res) => {
     const q = bindQuery(queryOf(req), ONLINE_TOP);
@@ -228,24 +189,8 @@ export function createHttpApp(deps: HttpAppDeps): express.Express {
   });
 
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    if (err instanceof BindingError) return send(res, 400, { code: HttpCode.REQUEST_ERR, message: err.message });
-    if (err instanceof LogicError) {
-      if (err.code === LogicErrorCode.BAD_REQUEST) return send(res, 200, { code: HttpCode.REQUEST_ERR, message: err.message });
-      logger.warn({ err }, 'push failed');
-      return send(res, 200, { code: HttpCode.SERVER_ERR, message: err.message });
-    }
-    const e = err as { type?: string; status?: number; message?: string };
-    if (e?.type === 'entity.too.large') {
-      return send(res, 413, {
-        code: HttpCode.REQUEST_ERR,
-        message: `request body larger than push.maxBodyBytes (${config.push.maxBodyBytes} bytes)`,
-      });
-    }
-    if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
-      return send(res, e.status, { code: HttpCode.REQUEST_ERR, message: e.message ?? 'bad request' });
-    }
-    logger.error({ err }, 'unexpected error in HTTP handler');
-    send(res, 500, { code: HttpCode.SERVER_ERR, message: (err as Error)?.message ?? 'internal error' });
+    const r = errorReply(err, config, logger);
+    send(res, r.status, r.body);
   });
   return app;
 }
