@@ -4,6 +4,8 @@
  * `Authorization: Bearer` header.
  */
 
+import type { AdminNode } from '@goim/logic-app';
+
 /** sessionStorage key of the admin token. */
 export const TOKEN_STORAGE_KEY = 'goim-admin-token';
 
@@ -30,19 +32,8 @@ export class AdminApiError extends Error {
   }
 }
 
-export interface AdminNode {
-  hostname: string;
-  region: string;
-  zone: string;
-  env: string;
-  addrs: string[];
-  clientAddrs: string[];
-  weight: number;
-  offline: boolean;
-  connCount: number;
-  ipCount: number;
-  updated: number;
-}
+/** One row of `/goim/admin/nodes`: the type logic's admin API answers with (type-only, erased from the bundle). */
+export type { AdminNode };
 
 export interface RoomRow {
   room: string;
