@@ -6,6 +6,7 @@
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { handleShutdownSignals } from '@goim/app-kit';
 import { pino } from 'pino';
 import { RedisSessionStore } from '@goim/session-store';
 import { resolveStandaloneConfig } from './config.js';
@@ -35,26 +36,14 @@ async function main(): Promise<void> {
       '',
     ].join('\n') + '\n',
   );
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), 30_000);
-    force.unref();
-    app
-      .close()
-      .then(() => sessions?.close())
-      .then(
-        () => process.exit(0),
-        (err: unknown) => {
-          logger.error({ err }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+  handleShutdownSignals({
+    logger,
+    deadline: { ms: 30_000, fields: {}, message: 'shutdown took longer than 30 s: exiting' },
+    steps: async () => {
+      await app.close();
+      await sessions?.close();
+    },
+  });
 }
 
 main().catch((err: unknown) => {

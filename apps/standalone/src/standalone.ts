@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createComet, resolveCometConfig, type Comet } from '@goim/comet-app';
+import type { Logger } from '@goim/app-kit';
 import type { Instance } from '@goim/discovery-client';
 import { createJob, MemoryCometDirectory, resolveJobConfig, type Job } from '@goim/job-app';
 import { createLogic, resolveLogicConfig, StaticCometSource, type Logic } from '@goim/logic-app';
@@ -14,16 +15,8 @@ import { MemorySessionStore, type SessionStore } from '@goim/session-store';
 import type { Express, Request, Response } from 'express';
 import type { StandaloneConfig } from './config.js';
 
-/** pino-compatible logger (a pino instance fits). */
-export interface StandaloneLogger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-  debug(obj: object, msg?: string): void;
-  trace(obj: object, msg?: string): void;
-  fatal(obj: object, msg?: string): void;
-  child(bindings: Record<string, unknown>): StandaloneLogger;
-}
+/** pino-compatible logger (a pino instance fits): the shape every goim-ts app takes. */
+export type StandaloneLogger = Logger;
 
 export interface StandaloneDeps {
   logger?: StandaloneLogger;
