@@ -10,7 +10,6 @@
  * usable addresses (IPs from the comets' `addrs` metadata, ports from logic's `[node]`).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import {
   createTopic,
@@ -221,19 +220,6 @@ class RedisOnPort implements RestartableRedis {
   }
 }
 
-/** A loopback port free on every address (bound on the wildcard, then released). */
-async function freeSharedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.once('error', reject);
-    srv.listen(0, '0.0.0.0', () => {
-      const addr = srv.address();
-      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
-    });
-  });
-}
-
 /** The loopback address comet `i` (1-based) listens on for clients. */
 export function cometClientIp(i: number): string {
   return `127.0.0.${10 + i}`;
@@ -298,8 +284,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       etcdPrefix: `/goim-cluster/${name}/`,
       kafkaTopic: `goim-push-${name}`,
       kafkaGroup: `goim-push-group-${name}`,
-      tcpPort: await freeSharedPort(),
-      wsPort: await freeSharedPort(),
+      tcpPort: await freePort(),
+      wsPort: await freePort(),
     };
     await createTopic(kafkaBrokers, common.kafkaTopic, options.partitions ?? 4);
 

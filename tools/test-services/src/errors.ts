@@ -8,7 +8,8 @@ export class TestServiceError extends Error {
       | 'GOIM_ERR_TESTSVC_START_TIMEOUT'
       | 'GOIM_ERR_TESTSVC_EXITED'
       | 'GOIM_ERR_TESTSVC_COMMAND_FAILED'
-      | 'GOIM_ERR_TESTSVC_BAD_ARGUMENT',
+      | 'GOIM_ERR_TESTSVC_BAD_ARGUMENT'
+      | 'GOIM_ERR_TESTSVC_NO_PORT',
     message: string,
   ) {
     super(message);

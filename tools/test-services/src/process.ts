@@ -40,25 +40,70 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-/** A port on 127.0.0.1 that was free a moment ago (the OS picks it). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * Ports handed out here come from outside the kernel's ephemeral range, so an outgoing
+ * connection elsewhere on the machine (a Kafka client, a Redis client, another jest worker)
+ * can never take a port between the moment we pick it and the moment a server binds it —
+ * with OS-assigned ports that race made a spawned comet fail with EADDRINUSE in CI. Each
+ * jest worker gets its own slice of the range, so workers never race each other either,
+ * and within a process a port is never handed out twice.
+ */
+const SLICES = 40;
+let nextInSlice = -1;
+const handedOut = new Set<number>();
+
+function ephemeralRange(): [number, number] {
+  try {
+    const [lo, hi] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (lo && hi && lo <= hi) return [lo, hi];
+  } catch {
+    /* not Linux: fall back to the IANA dynamic range */
+  }
+  return [49152, 65535];
+}
+
+/** [start, end) of this process's slice of the non-ephemeral range. */
+function mySlice(): [number, number] {
+  const [lo, hi] = ephemeralRange();
+  // Prefer the ports below the ephemeral range (from 10000); else those above it.
+  const [from, to] = lo - 10_000 >= 2_000 ? [10_000, lo] : [hi + 1, 65_536];
+  const size = Math.floor((to - from) / SLICES);
+  const worker = Number(process.env.JEST_WORKER_ID ?? 0);
+  const slice = worker > 0 ? worker % SLICES : process.pid % SLICES;
+  return [from + slice * size, from + (slice + 1) * size];
+}
+
+/** True if nothing listens on `port` on any IPv4 address (binding the wildcard also conflicts with 127.0.0.x). */
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const srv = createServer();
     srv.unref();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
+    srv.once('error', () => resolve(false));
+    srv.listen({ port, host: '0.0.0.0', exclusive: true }, () => srv.close(() => resolve(true)));
   });
+}
+
+/** A port free on every loopback address, outside the ephemeral range, never returned before by this process. */
+export async function freePort(): Promise<number> {
+  const [start, end] = mySlice();
+  const size = end - start;
+  if (nextInSlice < 0) nextInSlice = Math.floor(Math.random() * size);
+  for (let tried = 0; tried < size; tried++) {
+    const port = start + (nextInSlice++ % size);
+    if (handedOut.has(port)) continue;
+    if (await isFree(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new TestServiceError('GOIM_ERR_TESTSVC_NO_PORT', `no free port left in ${start}..${end - 1}`);
 }
 
 /** `count` distinct free ports. */
 export async function freePorts(count: number): Promise<number[]> {
-  const ports = new Set<number>();
-  while (ports.size < count) ports.add(await freePort());
-  return [...ports];
+  const ports: number[] = [];
+  while (ports.length < count) ports.push(await freePort());
+  return ports;
 }
 
 /** A fresh temp dir `goim-<label>-XXXX`; removed by the service's stop() unless GOIM_TEST_KEEP_DATA=1. */
