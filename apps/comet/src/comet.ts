@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo, Server as NetServer } from 'node:net';
 import { Buckets, TimerWheel, type Channel } from '@goim/bucket';
-import { DisconnectCode, Op, encodeFrame, type DisconnectNotice } from '@goim/protocol';
+import { DisconnectCode, Op, encodeFrame, filterRawBatch, type DisconnectNotice } from '@goim/protocol';
 import {
   RpcError,
   RpcStatus,
@@ -213,6 +213,29 @@ export function createComet(config: CometConfig, deps: CometDeps): Comet {
     metrics.duplicates.inc({ kind });
     return true;
   };
+  /**
+   * A room batch's op-9 body without the frames whose msgID was delivered before: a
+   * redelivered message may come back batched with other neighbours (new batch id).
+   */
+  const unseenFrames = (proto: Proto, ids: readonly string[]): Uint8Array => {
+    if (proto.op !== Op.Raw) throw new RpcError(RpcStatus.INVALID_ARGUMENT, 'rpc broadcastroom: msgIDs need an op-9 proto');
+    let seen = 0;
+    for (const id of ids) if (recent.has(id)) seen++;
+    if (seen === 0) return proto.body;
+    let frames = 0;
+    let body: Uint8Array;
+    try {
+      body = filterRawBatch(proto.body, (i) => {
+        frames = i + 1;
+        return !recent.has(ids[i] ?? '');
+      });
+    } catch (err) {
+      throw new RpcError(RpcStatus.INVALID_ARGUMENT, `rpc broadcastroom: ${(err as Error).message}`);
+    }
+    if (frames !== ids.length) throw new RpcError(RpcStatus.INVALID_ARGUMENT, `rpc broadcastroom: ${ids.length} msgIDs for ${frames} frames`);
+    metrics.duplicates.inc({ kind: 'room-frame' }, seen);
+    return body;
+  };
   const service: CometService = {
     async pushMsg(req) {
       if (req.keys.length === 0 || !req.proto) throw new RpcError(RpcStatus.INVALID_ARGUMENT, 'rpc pushmsg arg error');
@@ -245,9 +268,19 @@ export function createComet(config: CometConfig, deps: CometDeps): Comet {
     async broadcastRoom(req) {
       if (!req.proto || req.roomID === '') throw new RpcError(RpcStatus.INVALID_ARGUMENT, 'rpc broadcastroom arg error');
       if (duplicate('room', req.msgID)) return {};
+      let body = rawBodyOf(req.proto);
+      if (req.msgIDs.length > 0) {
+        body = unseenFrames(req.proto, req.msgIDs);
+        if (body.length === 0) {
+          metrics.duplicates.inc({ kind: 'room' });
+          recent.add(req.msgID);
+          return {};
+        }
+      }
       metrics.pushesIn.inc({ kind: 'room' });
-      buckets.broadcastRoom(req.roomID, rawBodyOf(req.proto));
+      buckets.broadcastRoom(req.roomID, body);
       recent.add(req.msgID);
+      for (const id of req.msgIDs) recent.add(id);
       return {};
     },
     async rooms() {

@@ -62,15 +62,15 @@ describe('comet gRPC server (goim.comet.Comet) with a real @grpc/grpc-js client'
   });
 
   it('BroadcastRoom reaches room members without an accepts filter; empty room id is rejected', async () => {
-    await client.broadcastRoom({ roomID: 'live://2', proto: rawProto(batch(3000, 'room2')), msgID: '' });
+    await client.broadcastRoom({ roomID: 'live://2', proto: rawProto(batch(3000, 'room2')), msgID: '', msgIDs: [] });
     expect(texts(await ws.pushes(1))).toEqual(['room2']);
-    await expect(client.broadcastRoom({ roomID: '', proto: rawProto(batch(1, 'x')), msgID: '' })).rejects.toMatchObject({
+    await expect(client.broadcastRoom({ roomID: '', proto: rawProto(batch(1, 'x')), msgID: '', msgIDs: [] })).rejects.toMatchObject({
       code: RpcStatus.INVALID_ARGUMENT,
     });
   });
 
   it('a non-raw proto is framed once: plain frame on TCP, inside op 9 on WS', async () => {
-    await client.broadcastRoom({ roomID: 'live://1', proto: { ver: 1, op: 2000, seq: 0, body: Buffer.from('plain') }, msgID: '' });
+    await client.broadcastRoom({ roomID: 'live://1', proto: { ver: 1, op: 2000, seq: 0, body: Buffer.from('plain') }, msgID: '', msgIDs: [] });
     const [f] = await tcp.pushes(1);
     expect([f!.op, Buffer.from(f!.body).toString()]).toEqual([2000, 'plain']);
   });

@@ -53,7 +53,7 @@ describe.each<Transport>(['tcp', 'ws'])('hostile clients over %s', (transport) =
 
   // The well-behaved client still gets pushes and heartbeat replies.
   async function goodStillServed(): Promise<void> {
-    await t.comet.service.broadcastRoom({ roomID: 'live://good', proto: rawProto(encodeRawBatch([{ op: 1000, body: Buffer.from('still') }])), msgID: '' });
+    await t.comet.service.broadcastRoom({ roomID: 'live://good', proto: rawProto(encodeRawBatch([{ op: 1000, body: Buffer.from('still') }])), msgID: '', msgIDs: [] });
     const [f] = await good.pushes(1);
     expect(Buffer.from(f!.body).toString()).toBe('still');
     good.sendFrame({ op: Op.Heartbeat, seq: 77 });

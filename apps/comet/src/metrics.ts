@@ -78,7 +78,7 @@ export function createCometMetrics(sources: MetricsSources): CometMetrics {
     auths: new Counter({ name: 'goim_comet_auths_total', help: 'Auth attempts by result (ok, rejected, error).', labelNames: ['result'], registers }),
     logicErrors: new Counter({ name: 'goim_comet_logic_errors_total', help: 'Failed calls to logic, by method.', labelNames: ['method'], registers }),
     pushesIn: new Counter({ name: 'goim_comet_pushes_in_total', help: 'Push requests received (keys, broadcast, room).', labelNames: ['kind'], registers }),
-    duplicates: new Counter({ name: 'goim_comet_push_duplicates_total', help: 'Push requests ignored because their msgID was seen recently.', labelNames: ['kind'], registers }),
+    duplicates: new Counter({ name: 'goim_comet_push_duplicates_total', help: 'Push requests (kind room-frame: frames of a room batch) ignored because their msgID was seen recently.', labelNames: ['kind'], registers }),
     writeTimeouts: new Counter({ name: 'goim_comet_write_timeouts_total', help: 'Connections closed because the socket accepted no bytes within the write timeout.', registers }),
   };
 }

@@ -171,7 +171,7 @@ describe.each<Transport>(['tcp', 'ws'])('comet over %s', (transport) => {
     expect(r.hex).toBe(transport === 'tcp' ? V('push_raw_tcp_single_inner').hex : V('push_raw_ws_single_inner').hex);
     // a two-frame room batch
     t.comet.buckets.changeRoom(t.comet.buckets.get('raw-k')!, 'live://9');
-    await t.comet.service.broadcastRoom({ roomID: 'live://9', proto: rawProto(hex(V('push_raw_tcp_two_inner').hex)), msgID: '' });
+    await t.comet.service.broadcastRoom({ roomID: 'live://9', proto: rawProto(hex(V('push_raw_tcp_two_inner').hex)), msgID: '', msgIDs: [] });
     if (transport === 'tcp') {
       const a = await c.next();
       const b = await c.next();
@@ -210,7 +210,7 @@ describe.each<Transport>(['tcp', 'ws'])('comet over %s', (transport) => {
     const body = (op: number, s: string) => encodeRawBatch([{ op, body: Buffer.from(s) }]);
     await t.comet.service.pushMsg({ keys: ['acc'], proto: rawProto(body(2000, 'no')), protoOp: 2000, msgID: '' });
     await t.comet.service.broadcast({ protoOp: 2000, proto: rawProto(body(2000, 'no')), speed: 0, msgID: '' });
-    await t.comet.service.broadcastRoom({ roomID: 'r://1', proto: rawProto(body(2000, 'room')), msgID: '' });
+    await t.comet.service.broadcastRoom({ roomID: 'r://1', proto: rawProto(body(2000, 'room')), msgID: '', msgIDs: [] });
     await t.comet.service.broadcast({ protoOp: 1000, proto: rawProto(body(1000, 'bc')), speed: 0, msgID: '' });
     const texts = (await c.pushes(2)).map((f) => Buffer.from(f.body).toString());
     expect(texts.join('|')).toContain('room');
@@ -241,7 +241,7 @@ describe.each<Transport>(['tcp', 'ws'])('comet over %s', (transport) => {
     expect([j.op, j.seq, Buffer.from(j.body).toString()]).toEqual([Op.JoinRoomReply, 3, 'b://1']);
     expect(ch().rooms.sort()).toEqual(['a://2', 'b://1']);
     const push = (room: string, s: string) =>
-      t.comet.service.broadcastRoom({ roomID: room, proto: rawProto(encodeRawBatch([{ op: 5000, body: Buffer.from(s) }])), msgID: '' });
+      t.comet.service.broadcastRoom({ roomID: room, proto: rawProto(encodeRawBatch([{ op: 5000, body: Buffer.from(s) }])), msgID: '', msgIDs: [] });
     await push('a://1', 'old');
     await push('b://1', 'multi');
     expect(Buffer.from((await c.next()).body).toString('latin1')).toContain('multi');
@@ -288,6 +288,36 @@ describe.each<Transport>(['tcp', 'ws'])('comet over %s', (transport) => {
     await new Promise((r) => setTimeout(r, 50));
     expect(c.received).toHaveLength(0);
     expect(await t.comet.metrics.registry.getSingleMetricAsString('goim_comet_push_duplicates_total')).toContain('kind="keys"} 1');
+  });
+
+  it('drops the frames of a room batch delivered before, even when a redelivery batches them differently', async () => {
+    const c = await open();
+    await c.auth({ mid: 1, key: 'room-dup', room_id: 'live://dup' });
+    const frames = (...ids: string[]) => rawProto(encodeRawBatch(ids.map((id) => ({ op: 1000, body: Buffer.from(id) }))));
+    const room = (msgID: string, ...ids: string[]) => t.comet.service.broadcastRoom({ roomID: 'live://dup', proto: frames(...ids), msgID, msgIDs: ids });
+    await room('rb-1', 'a', 'b');
+    await room('rb-2', 'b', 'c'); // b redelivered next to a new neighbour
+    await room('rb-3', 'a', 'c'); // nothing new: dropped whole
+    await t.comet.service.broadcastRoom({ roomID: 'live://dup', proto: frames('c'), msgID: 'c', msgIDs: [] }); // a batch of one: its id is the message's
+    await room('rb-4', 'c', 'd');
+    const got = (await c.pushes(4)).map((f) => Buffer.from(f.body).toString());
+    expect(got).toEqual(['a', 'b', 'c', 'd']);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(c.received).toHaveLength(0);
+    const dups = await t.comet.metrics.registry.getSingleMetricAsString('goim_comet_push_duplicates_total');
+    expect(dups).toContain('kind="room-frame"} 4'); // b in rb-2, a and c in rb-3, c in rb-4
+    expect(dups).toContain('kind="room"} 2'); // rb-3 (nothing left) and the batch of one 'c'
+  });
+
+  it('refuses per-frame msgIDs that do not match the batch', async () => {
+    const body = encodeRawBatch([{ op: 1000, body: Buffer.from('x') }]);
+    await t.comet.service.broadcastRoom({ roomID: 'live://dup2', proto: rawProto(body), msgID: 'rb-x', msgIDs: ['x1'] });
+    await expect(
+      t.comet.service.broadcastRoom({ roomID: 'live://dup2', proto: rawProto(body), msgID: 'rb-y', msgIDs: ['x1', 'x2'] }),
+    ).rejects.toMatchObject({ code: RpcStatus.INVALID_ARGUMENT, message: 'rpc broadcastroom: 2 msgIDs for 1 frames' });
+    await expect(
+      t.comet.service.broadcastRoom({ roomID: 'live://dup2', proto: { ver: 1, op: 1000, seq: 0, body: Buffer.from('x') }, msgID: 'rb-z', msgIDs: ['z'] }),
+    ).rejects.toMatchObject({ code: RpcStatus.INVALID_ARGUMENT });
   });
 });
 

@@ -27,7 +27,7 @@ describe('comet over ws: op-9 message framing', () => {
     const members = [await open(), await open(), await open()];
     for (const [i, c] of members.entries()) await c.auth({ mid: i + 1, key: `pf-${size}-${i}`, room_id: 'live://pf' });
     const inner = encodeRawBatch([{ op: 1000, body: Buffer.alloc(size, 0x61 + (size % 7)) }]);
-    await t.comet.service.broadcastRoom({ roomID: 'live://pf', proto: rawProto(inner), msgID: '' });
+    await t.comet.service.broadcastRoom({ roomID: 'live://pf', proto: rawProto(inner), msgID: '', msgIDs: [] });
     for (const c of members) {
       const r = await c.next();
       expect(r.op).toBe(Op.Raw);

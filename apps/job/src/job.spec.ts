@@ -143,6 +143,20 @@ describe('job over gRPC to fake comets', () => {
     expect(comets[0]!.duplicates).toBe(1);
   });
 
+  it('sends each frame\'s msgID with a room batch, so a redelivery batched differently is not seen twice', async () => {
+    const { consumer, comets } = await rig(['c1', 'c2'], { comet: { retries: 0 } });
+    comets[1]!.failNext('broadcastRoom', 1, RpcStatus.UNAVAILABLE);
+    const msg = (id: string) => ({ type: 1, operation: 1000, room: 'r', msg: body(id), msgID: id }) as const;
+    const first = await Promise.allSettled([consumer.deliver(msg('x'), 'r', 'q/0/1'), consumer.deliver(msg('y'), 'r', 'q/0/2')]);
+    expect(first.map((r) => r.status)).toEqual(['rejected', 'rejected']); // c2 failed the batch [x, y]
+    expect(comets[0]!.roomBatches[0]!.msgIDs).toEqual(['x', 'y']);
+    // The queue redelivers x next to a new message z, then y alone.
+    await Promise.all([consumer.deliver(msg('x'), 'r', 'q/0/1'), consumer.deliver(msg('z'), 'r', 'q/0/3')]);
+    await consumer.deliver(msg('y'), 'r', 'q/0/2');
+    expect(comets[0]!.frames.get('r')!.map((f) => f.body)).toEqual(['x', 'y', 'z']);
+    expect(comets[1]!.frames.get('r')!.map((f) => f.body)).toEqual(['x', 'z', 'y']);
+  });
+
   it('counts a request a comet refuses for good as undeliverable and acknowledges it', async () => {
     const { job, consumer, comets } = await rig(['c1']);
     comets[0]!.failNext('pushMsg', 1, RpcStatus.INVALID_ARGUMENT);

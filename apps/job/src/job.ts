@@ -238,7 +238,7 @@ export function createJob(config: JobConfig, deps: JobDeps): Job {
   }
 
   function deliverRoom(batch: RoomBatch): Promise<void> {
-    const req: BroadcastRoomReq = { roomID: batch.room, proto: rawProto(batch.body), msgID: batch.batchId };
+    const req: BroadcastRoomReq = { roomID: batch.room, proto: rawProto(batch.body), msgID: batch.batchId, msgIDs: batch.ids.length > 1 ? batch.ids : [] };
     return fanOut('room', `r:${batch.room}`, 'BroadcastRoom', (s) => s.broadcastRoom(req)).then(() => undefined);
   }
 

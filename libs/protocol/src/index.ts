@@ -18,7 +18,7 @@ export {
 } from './frame.js';
 export { FrameStreamDecoder } from './stream-decoder.js';
 export { decodeWsMessage } from './ws-message.js';
-export { encodeRawBatch, wrapRaw, iterateRawBatch, readRawBatch } from './raw-batch.js';
+export { encodeRawBatch, wrapRaw, iterateRawBatch, readRawBatch, filterRawBatch } from './raw-batch.js';
 export {
   encodeAuthToken,
   parseAuthToken,

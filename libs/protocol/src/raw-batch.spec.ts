@@ -1,4 +1,4 @@
-import { Op, ProtocolError, ProtocolErrorCode, encodeRawBatch, iterateRawBatch, readHeader, readRawBatch, wrapRaw, type Frame } from './index.js';
+import { Op, ProtocolError, ProtocolErrorCode, encodeRawBatch, filterRawBatch, iterateRawBatch, readHeader, readRawBatch, wrapRaw, type Frame } from './index.js';
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
 const text = (f: Frame) => new TextDecoder().decode(f.body);
@@ -74,5 +74,34 @@ describe('OpRaw batches', () => {
       expect(code(() => readRawBatch(good, 18))).toBe(ProtocolErrorCode.BAD_RAW_BATCH);
       expect(readRawBatch(good, 19)).toHaveLength(1);
     });
+  });
+});
+
+describe('filterRawBatch', () => {
+  const items = [
+    { op: 1000, body: utf8('a') },
+    { op: 1001, body: utf8('bb'), ver: 2, seq: 7 },
+    { op: 1002, body: utf8('') },
+    { op: 1003, body: utf8('dddd') },
+  ];
+
+  it('keeps the chosen inner frames, bytes verbatim and in order', () => {
+    // A batch inside a larger buffer: offsets must be relative to the body view.
+    const whole = new Uint8Array(5 + encodeRawBatch(items).length);
+    whole.set(encodeRawBatch(items), 5);
+    const body = whole.subarray(5);
+    expect(filterRawBatch(body, (i) => i === 1 || i === 3)).toEqual(encodeRawBatch([items[1]!, items[3]!]));
+    expect(filterRawBatch(body, (i) => i === 0)).toEqual(encodeRawBatch([items[0]!]));
+  });
+
+  it('returns the same body when all are kept and an empty one when none is', () => {
+    const body = encodeRawBatch(items);
+    expect(filterRawBatch(body, () => true)).toBe(body);
+    expect(filterRawBatch(body, () => false)).toHaveLength(0);
+  });
+
+  it('throws BAD_RAW_BATCH on a malformed inner frame', () => {
+    const body = encodeRawBatch(items).slice(0, 20);
+    expect(code(() => filterRawBatch(body, () => true))).toBe(ProtocolErrorCode.BAD_RAW_BATCH);
   });
 });

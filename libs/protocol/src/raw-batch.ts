@@ -87,3 +87,34 @@ export function readRawBatch(body: Uint8Array, maxPackLen = Infinity): Frame[] {
   for (const f of iterateRawBatch(body, maxPackLen)) out.push(f);
   return out;
 }
+
+/**
+ * The op-9 body with only the inner frames `keep(index)` accepts, bytes copied verbatim.
+ * Returns `body` itself when every frame is kept (no copy), and an empty array when none is.
+ * @throws ProtocolError `BAD_RAW_BATCH` on any malformed inner frame.
+ */
+export function filterRawBatch(body: Uint8Array, keep: (index: number) => boolean): Uint8Array {
+  const spans: number[] = [];
+  let kept = 0;
+  let total = 0;
+  let off = 0;
+  let i = 0;
+  for (const f of iterateRawBatch(body)) {
+    const end = f.body.byteOffset - body.byteOffset + f.body.length;
+    if (keep(i)) {
+      spans.push(off, end);
+      kept += end - off;
+    }
+    total++;
+    off = end;
+    i++;
+  }
+  if (spans.length / 2 === total) return body;
+  const out = new Uint8Array(kept);
+  let at = 0;
+  for (let s = 0; s < spans.length; s += 2) {
+    out.set(body.subarray(spans[s]!, spans[s + 1]!), at);
+    at += spans[s + 1]! - spans[s]!;
+  }
+  return out;
+}

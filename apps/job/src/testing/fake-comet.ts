@@ -4,7 +4,7 @@
  * a mock of an engine: it answers exactly like a comet's gRPC surface would.
  */
 import { Server, ServerCredentials } from '@grpc/grpc-js';
-import { readRawBatch } from '@goim/protocol';
+import { filterRawBatch, readRawBatch } from '@goim/protocol';
 import {
   CometServiceDefinition,
   cometGrpcHandlers,
@@ -106,7 +106,13 @@ export async function startFakeComet(hostname: string): Promise<FakeComet> {
     async broadcastRoom(req) {
       if (await gate('broadcastRoom', req.msgID)) {
         fc.roomBatches.push(req);
-        record(req.roomID, req.proto?.body);
+        // As a comet: frames whose own msgID was delivered before are dropped.
+        let body = req.proto?.body;
+        if (body && req.msgIDs.length > 0) {
+          body = Buffer.from(filterRawBatch(body, (i) => !seen.has(req.msgIDs[i]!)));
+          for (const id of req.msgIDs) seen.add(id);
+        }
+        record(req.roomID, body);
       }
       return {};
     },

@@ -221,8 +221,14 @@ const cases: [string, Codec<any>, unknown, string][] = [
   [
     'goim.comet.BroadcastRoomReq',
     BroadcastRoomReq,
-    { roomID: 'live://1', proto: { ver: 1, op: 9, seq: 0, body: buf('') }, msgID: 'b1' },
+    { roomID: 'live://1', proto: { ver: 1, op: 9, seq: 0, body: buf('') }, msgID: 'b1', msgIDs: [] },
     h('0a 08', LIVE1, '12 04', '08 01 10 09', '1a 02 6231'), // 1 roomID, 2 proto (empty body left out), 3 msgID = "b1"
+  ],
+  [
+    'goim.comet.BroadcastRoomReq (per-frame msgIDs)',
+    BroadcastRoomReq,
+    { roomID: 'live://1', proto: undefined, msgID: 'rb', msgIDs: ['a', 'b'] },
+    h('0a 08', LIVE1, '1a 02 7262', '22 01 61', '22 01 62'), // 3 msgID = "rb", 4 msgIDs = "a", "b" (repeated, one tag each)
   ],
   ['goim.comet.BroadcastRoomReply (empty)', BroadcastRoomReply, {}, ''],
   ['goim.comet.RoomsReq (empty)', RoomsReq, {}, ''],

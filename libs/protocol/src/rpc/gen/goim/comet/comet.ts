@@ -58,6 +58,11 @@ export interface BroadcastRoomReq {
     | undefined;
   /** goim-ts: id of the room batch, for duplicate suppression. */
   msgID: string;
+  /**
+   * goim-ts: the msgID of each frame in proto's op-9 body, in order, so a comet drops the
+   * frames it already delivered even when a redelivery batches them differently.
+   */
+  msgIDs: string[];
 }
 
 export interface BroadcastRoomReply {
@@ -425,7 +430,7 @@ export const BroadcastReply: MessageFns<BroadcastReply> = {
 };
 
 function createBaseBroadcastRoomReq(): BroadcastRoomReq {
-  return { roomID: "", proto: undefined, msgID: "" };
+  return { roomID: "", proto: undefined, msgID: "", msgIDs: [] };
 }
 
 export const BroadcastRoomReq: MessageFns<BroadcastRoomReq> = {
@@ -438,6 +443,9 @@ export const BroadcastRoomReq: MessageFns<BroadcastRoomReq> = {
     }
     if (message.msgID !== "") {
       writer.uint32(26).string(message.msgID);
+    }
+    for (const v of message.msgIDs) {
+      writer.uint32(34).string(v!);
     }
     return writer;
   },
@@ -479,6 +487,14 @@ export const BroadcastRoomReq: MessageFns<BroadcastRoomReq> = {
             message.msgID = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.msgIDs.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -496,6 +512,7 @@ export const BroadcastRoomReq: MessageFns<BroadcastRoomReq> = {
       roomID: isSet(object.roomID) ? globalThis.String(object.roomID) : "",
       proto: isSet(object.proto) ? Proto.fromJSON(object.proto) : undefined,
       msgID: isSet(object.msgID) ? globalThis.String(object.msgID) : "",
+      msgIDs: globalThis.Array.isArray(object?.msgIDs) ? object.msgIDs.map((e: any) => globalThis.String(e)) : [],
     };
   },
 
@@ -510,6 +527,9 @@ export const BroadcastRoomReq: MessageFns<BroadcastRoomReq> = {
     if (message.msgID !== "") {
       obj.msgID = message.msgID;
     }
+    if (message.msgIDs?.length) {
+      obj.msgIDs = message.msgIDs;
+    }
     return obj;
   },
 
@@ -521,6 +541,7 @@ export const BroadcastRoomReq: MessageFns<BroadcastRoomReq> = {
     message.roomID = object.roomID ?? "";
     message.proto = (object.proto !== undefined && object.proto !== null) ? Proto.fromPartial(object.proto) : undefined;
     message.msgID = object.msgID ?? "";
+    message.msgIDs = object.msgIDs?.map((e) => e) || [];
     return message;
   },
 };
