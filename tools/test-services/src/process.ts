@@ -45,8 +45,8 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
  * connection elsewhere on the machine (a Kafka client, a Redis client, another jest worker)
  * can never take a port between the moment we pick it and the moment a server binds it —
  * with OS-assigned ports that race made a spawned comet fail with EADDRINUSE in CI. Each
- * jest worker gets its own slice of the range, so workers never race each other either,
- * and within a process a port is never handed out twice.
+ * jest worker of a run gets its own slice of the range, so workers never race each other
+ * either, and within a process a port is never handed out twice.
  */
 const SLICES = 40;
 let nextInSlice = -1;
@@ -68,8 +68,10 @@ function mySlice(): [number, number] {
   // Prefer the ports below the ephemeral range (from 10000); else those above it.
   const [from, to] = lo - 10_000 >= 2_000 ? [10_000, lo] : [hi + 1, 65_536];
   const size = Math.floor((to - from) / SLICES);
+  // Workers of one jest run share a parent: consecutive slices from an offset set by that
+  // parent, so workers never collide and two concurrent runs rarely do.
   const worker = Number(process.env.JEST_WORKER_ID ?? 0);
-  const slice = worker > 0 ? worker % SLICES : process.pid % SLICES;
+  const slice = ((worker > 0 ? process.ppid : process.pid) + worker) % SLICES;
   return [from + slice * size, from + (slice + 1) * size];
 }
 
