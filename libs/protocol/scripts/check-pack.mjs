@@ -1,6 +1,6 @@
 // Packs @goim/protocol as npm would publish it (run `npm run build` first) and checks the
 // tarball: ESM + .d.ts for both entries, no specs, and a browser bundle of the packed main
-// entry that imports no Node built-in. Usage: `npm run check:pack` in libs/protocol.
+// entry that imports no Node built-in. Run by `npm run check-package` in libs/protocol (after publint and attw).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { builtinModules } from 'node:module';
