@@ -85,37 +85,23 @@ describe('comet session resync after logic reports a new session-store epoch', (
     expect(await resyncs()).toBe('goim_comet_session_resyncs_total 2');
   });
 
-  it('does nothing while the epoch stays the same or comes back empty (a Go logic)', async () => {
-    await start('epoch-1');
+  it.each<[string, string, string[]]>([
+    ['the same epoch again', 'epoch-1', ['epoch-1', 'epoch-1']],
+    ['an empty epoch (a Go logic answered) between equal ones', 'epoch-1', ['', 'epoch-1', '']],
+    ['no epoch ever (only Go logics)', '', ['', '']],
+    ['the first epoch after none: a baseline, not a change', '', ['', 'epoch-1']],
+  ])('does not resync on %s', async (_name, first, later) => {
+    await start(first);
     const a = await client('tcp', 21, 'ka');
-    await t!.comet.reportOnline();
-    await heartbeat(a);
-    t!.logic.epoch = ''; // a Go logic answered this round
-    await t!.comet.reportOnline();
-    await heartbeat(a);
-    t!.logic.epoch = 'epoch-1'; // and a TS logic on the same store the next
-    await t!.comet.reportOnline();
-    await heartbeat(a);
+    const b = await client('ws', 22, 'kb');
+    for (const epoch of later) {
+      t!.logic.epoch = epoch;
+      await t!.comet.reportOnline();
+      await heartbeat(a);
+      await heartbeat(b);
+    }
     expect(t!.logic.heartbeats).toEqual([]);
     expect(await resyncs()).toBe('goim_comet_session_resyncs_total 0');
-  });
-
-  it('never resyncs with a logic that sends no epoch at all', async () => {
-    await start('');
-    const a = await client('ws', 31, 'ka');
-    await t!.comet.reportOnline();
-    await heartbeat(a);
-    expect(t!.logic.heartbeats).toEqual([]);
-    expect(await resyncs()).toBe('goim_comet_session_resyncs_total 0');
-  });
-
-  it('takes the first epoch it sees as the baseline, not as a change', async () => {
-    await start('');
-    const a = await client('tcp', 41, 'ka');
-    t!.logic.epoch = 'epoch-1'; // first TS logic reply after a Go logic, or after start
-    await t!.comet.reportOnline();
-    await heartbeat(a);
-    expect(t!.logic.heartbeats).toEqual([]);
   });
 
   it('retries a failed re-registration on the next client heartbeat', async () => {
