@@ -171,6 +171,7 @@ export function createComet(config: CometConfig, deps: CometDeps): Comet {
     defaultIdleTimeoutMs: config.protocol.defaultIdleTimeout,
     maxPendingFrames: config.protocol.maxPendingFrames,
     closeGraceMs: Math.max(100, Math.min(1_000, writeTimeoutMs)),
+    resyncGeneration: 0,
     now,
     random: deps.random ?? Math.random,
     track(conn) {
@@ -297,9 +298,24 @@ export function createComet(config: CometConfig, deps: CometDeps): Comet {
   // ---- online loop (spec §2.10) -----------------------------------------------------------
   let onlineTimer: ReturnType<typeof setTimeout> | undefined;
   let onlineStopped = false;
+  // The last non-empty session-store epoch logic reported (goim-ts OnlineReply field 2).
+  let lastEpoch = '';
+  const noteEpoch = (epoch: string): void => {
+    // A Go logic sends none: that neither triggers a resync nor forgets what a TS logic said.
+    if (epoch === '' || epoch === lastEpoch) return;
+    const previous = lastEpoch;
+    lastEpoch = epoch;
+    if (previous === '') return; // the first one seen: nothing to compare with
+    // Logic's session store lost its data (e.g. Redis restarted empty): every connection
+    // re-registers through logic Heartbeat on its next client heartbeat (see Connection).
+    ctx.resyncGeneration++;
+    metrics.sessionResyncs.inc();
+    logger?.info({ previous, epoch, connections: live.size }, 'logic session store lost its data: connections re-register on their next heartbeat');
+  };
   const reportOnline = async (): Promise<void> => {
     const reply = await logic.renewOnline({ server: host, roomCount: buckets.roomCounts() });
     buckets.setAllOnline(reply.allRoomCount);
+    noteEpoch(reply.epoch);
   };
   const onlineLoop = (): void => {
     if (onlineStopped) return;

@@ -27,6 +27,8 @@ import type { Logger } from './logger.js';
 /** The goim server-heartbeat window: a logic Heartbeat at most every random 10–30 min (spec §2.6). */
 const MIN_SERVER_HEARTBEAT_MS = 10 * 60_000;
 const MAX_SERVER_HEARTBEAT_MS = 30 * 60_000;
+/** `serverHeartbeatGen` while a logic Heartbeat is in flight (resync generations are ≥ 0). */
+const SERVER_HEARTBEAT_IN_FLIGHT = -1;
 
 const STATE_HANDSHAKE = 0;
 const STATE_AUTHENTICATING = 1;
@@ -59,6 +61,14 @@ export interface ConnectionContext {
   readonly maxPendingFrames: number;
   /** Grace before a closing socket that did not finish its close is destroyed. */
   readonly closeGraceMs: number;
+  /**
+   * Comet-wide resync generation, bumped when logic reports that its session store lost its
+   * data (a new epoch in RenewOnline). A connection whose session was last written to logic
+   * (Connect or Heartbeat) under an older generation sends logic Heartbeat — which re-adds the
+   * mapping — on its next client heartbeat, so the resync spreads over the client heartbeat
+   * interval and nothing walks the connections.
+   */
+  resyncGeneration: number;
   now(): number;
   random(): number;
   /** Registers a live connection (for graceful shutdown). */
@@ -129,7 +139,10 @@ export abstract class Connection implements Sink {
   private pending: Frame[] | undefined = undefined;
   private idleMs = 0;
   private nextServerHeartbeatAt = 0;
-  private serverHeartbeatBusy = false;
+  // The resync generation under which logic last recorded this session (ctx.resyncGeneration),
+  // or SERVER_HEARTBEAT_IN_FLIGHT. One number instead of a busy flag plus a generation keeps
+  // the connection object at its size (memory budget per idle connection).
+  private serverHeartbeatGen = 0;
 
   constructor(
     protected readonly ctx: ConnectionContext,
@@ -199,7 +212,10 @@ export abstract class Connection implements Sink {
       case Op.Heartbeat: {
         this.ctx.deadlines.add(this, this.idleMs);
         ch.reply(heartbeatReply(f, buckets.onlineOf(ch)));
-        if (!this.serverHeartbeatBusy && this.ctx.now() >= this.nextServerHeartbeatAt) this.serverHeartbeat(ch);
+        const gen = this.serverHeartbeatGen;
+        if (gen !== SERVER_HEARTBEAT_IN_FLIGHT && (gen !== this.ctx.resyncGeneration || this.ctx.now() >= this.nextServerHeartbeatAt)) {
+          this.serverHeartbeat(ch, gen);
+        }
         return;
       }
       case Op.ChangeRoom:
@@ -244,16 +260,19 @@ export abstract class Connection implements Sink {
     }
   }
 
-  private serverHeartbeat(ch: Channel): void {
-    this.serverHeartbeatBusy = true;
+  private serverHeartbeat(ch: Channel, previousGen: number): void {
+    // The generation as the call starts: a resync that happens while it is in flight may have
+    // wiped what this call writes, so that one is redone on the next client heartbeat.
+    const gen = this.ctx.resyncGeneration;
+    this.serverHeartbeatGen = SERVER_HEARTBEAT_IN_FLIGHT;
     this.ctx.logic.heartbeat({ mid: ch.mid, key: ch.key, server: this.ctx.host }).then(
       () => {
-        this.serverHeartbeatBusy = false;
+        this.serverHeartbeatGen = gen;
         this.nextServerHeartbeatAt = this.drawServerHeartbeat();
       },
       (err: unknown) => {
-        // Retried on the next client heartbeat.
-        this.serverHeartbeatBusy = false;
+        // Retried on the next client heartbeat (still due by time or by generation).
+        this.serverHeartbeatGen = previousGen;
         this.ctx.metrics.logicErrors.inc({ method: 'heartbeat' });
         this.ctx.logger?.debug({ err }, 'logic heartbeat failed');
       },
@@ -273,6 +292,8 @@ export abstract class Connection implements Sink {
     try {
       const cookie = this.cookie;
       this.cookie = ''; // browsers send large cookies; don't keep them for the connection's life
+      // As for Heartbeat: Connect's write counts for the generation current when it was sent.
+      this.serverHeartbeatGen = ctx.resyncGeneration;
       reply = await ctx.logic.connect({ server: ctx.host, cookie, token: Buffer.from(f.body) });
     } catch (err) {
       if (this.state !== STATE_AUTHENTICATING) return;

@@ -25,6 +25,7 @@ export interface CometMetrics {
   readonly pushesIn: Counter<'kind'>;
   readonly duplicates: Counter<'kind'>;
   readonly writeTimeouts: Counter;
+  readonly sessionResyncs: Counter;
 }
 
 /** Creates the registry and metrics; gauges read `sources` on scrape. */
@@ -80,5 +81,10 @@ export function createCometMetrics(sources: MetricsSources): CometMetrics {
     pushesIn: new Counter({ name: 'goim_comet_pushes_in_total', help: 'Push requests received (keys, broadcast, room).', labelNames: ['kind'], registers }),
     duplicates: new Counter({ name: 'goim_comet_push_duplicates_total', help: 'Push requests (kind room-frame: frames of a room batch) ignored because their msgID was seen recently.', labelNames: ['kind'], registers }),
     writeTimeouts: new Counter({ name: 'goim_comet_write_timeouts_total', help: 'Connections closed because the socket accepted no bytes within the write timeout.', registers }),
+    sessionResyncs: new Counter({
+      name: 'goim_comet_session_resyncs_total',
+      help: "Times logic reported a new session-store epoch (its store lost the session map); each makes every connection re-register on its next client heartbeat.",
+      registers,
+    }),
   };
 }

@@ -38,6 +38,10 @@ export class FakeLogic implements LogicService {
   onlines: OnlineReq[] = [];
   /** Cluster-wide counts returned by renewOnline. */
   allRoomCount: Record<string, number> = {};
+  /** Session-store epoch returned by renewOnline ('' = none, as a Go logic). */
+  epoch = '';
+  /** Makes the next n heartbeat calls fail (UNAVAILABLE), as a logic whose store is down. */
+  failHeartbeats = 0;
   /** Heartbeat (idle timeout) handed to comets, in nanoseconds; goim's example 8 min. */
   heartbeatNs = 8 * 60 * 1e9;
   /** Makes connect fail for a token (return the error to throw). */
@@ -71,11 +75,15 @@ export class FakeLogic implements LogicService {
   }
   async heartbeat(req: HeartbeatReq) {
     this.heartbeats.push(req);
+    if (this.failHeartbeats > 0) {
+      this.failHeartbeats--;
+      throw new RpcError(RpcStatus.UNAVAILABLE, 'Heartbeat: session store failed');
+    }
     return {};
   }
   async renewOnline(req: OnlineReq) {
     this.onlines.push(req);
-    return { allRoomCount: this.allRoomCount };
+    return { allRoomCount: this.allRoomCount, epoch: this.epoch };
   }
   async receive(req: ReceiveReq) {
     this.receives.push(req);

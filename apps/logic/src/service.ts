@@ -130,11 +130,18 @@ export function createLogicService(deps: LogicServiceDeps): LogicService {
 
     async renewOnline(req: OnlineReq): Promise<OnlineReply> {
       requireServer(req.server, 'RenewOnline');
-      await store('RenewOnline', () =>
-        sessions.addServerOnline({ server: req.server, roomCount: req.roomCount, updated: Math.floor(deps.now() / 1000) }),
-      );
+      // goim-ts: the reply also carries the store's data generation. Every comet asks every
+      // online interval, so a store that lost its sessions (Redis restarted empty) is noticed
+      // within one interval, and each comet re-registers its connections (spread over their
+      // client heartbeats). A Go comet ignores the field.
+      const [, epoch] = await Promise.all([
+        store('RenewOnline', () =>
+          sessions.addServerOnline({ server: req.server, roomCount: req.roomCount, updated: Math.floor(deps.now() / 1000) }),
+        ),
+        store('RenewOnline', () => sessions.epoch()),
+      ]);
       online.noteReport(req.server);
-      return { allRoomCount: Object.fromEntries(online.roomCount()) };
+      return { allRoomCount: Object.fromEntries(online.roomCount()), epoch };
     },
 
     async receive(req: ReceiveReq): Promise<ReceiveReply> {

@@ -21,6 +21,13 @@ describe('MemorySessionStore', () => {
     );
   });
 
+  it('gives each instance its own epoch: its data lives and dies with it', async () => {
+    const a = new MemorySessionStore();
+    const b = new MemorySessionStore();
+    expect(await a.epoch()).not.toBe(await b.epoch());
+    expect(await a.epoch()).toBe(await a.epoch());
+  });
+
   it('uses a 30-minute TTL by default (goim redis.expire)', async () => {
     let t = 0;
     const store = new MemorySessionStore({ now: () => t });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { SessionStoreError, SessionStoreErrorCode } from './errors.js';
 import { memorySessionStoreOptionsSchema, type SessionStoreLogger } from './options.js';
 import type { ServerOnline, SessionStore } from './session-store.js';
@@ -42,6 +43,8 @@ export class MemorySessionStore implements SessionStore {
   private readonly mids = new Map<number, MidEntry>();
   private readonly keys = new Map<string, KeyEntry>();
   private readonly online = new Map<string, OnlineEntry>();
+  // The data lives and dies with this instance, so one id per instance is its generation.
+  private readonly epochId = randomUUID();
   private closed = false;
 
   constructor(options: MemorySessionStoreOptions = {}) {
@@ -148,6 +151,11 @@ export class MemorySessionStore implements SessionStore {
     this.open();
     checkServer(server);
     this.online.delete(server);
+  }
+
+  async epoch(): Promise<string> {
+    this.open();
+    return this.epochId;
   }
 
   async ping(): Promise<void> {

@@ -1,8 +1,9 @@
 import { Cluster, Redis } from 'ioredis';
 import { cityHash32 } from '@goim/bucket';
 import { loadVectors, requireService, uniquePrefix } from '@goim/testkit';
+import { startRedis, startRedisCluster, type StartedRedis, type StartedRedisCluster } from '@goim/test-services';
 import { RedisSessionStore, SessionStoreError, SessionStoreErrorCode, type RedisSessionStoreOptions } from './index.js';
-import { describeSessionStoreContract } from './testing/index.js';
+import { describeSessionStoreContract, describeSharedSessionStoreContract } from './testing/index.js';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -212,6 +213,53 @@ for (const v of variants) {
       await client.quit();
     });
   });
+}
+
+// Losing the data needs FLUSHALL, which would wipe the suites sharing the engines from
+// `npm test`; so these run on a Redis and a 3-master Cluster of their own.
+describe('RedisSessionStore when Redis loses its data', () => {
+  let single: StartedRedis | undefined;
+  let cluster: StartedRedisCluster | undefined;
+  beforeAll(async () => {
+    [single, cluster] = await Promise.all([startRedis(), startRedisCluster()]);
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all([single?.stop(), cluster?.stop()]);
+  }, 30_000);
+
+  describeSharedSessionStoreContract('on a single Redis', () => ({
+    open: () => new RedisSessionStore({ url: single!.url }),
+    wipe: async () => {
+      const raw = new Redis(single!.url);
+      try {
+        await raw.flushall();
+      } finally {
+        await raw.quit();
+      }
+    },
+  }));
+
+  describeSharedSessionStoreContract('on a 3-master Redis Cluster', () => ({
+    open: () => new RedisSessionStore({ clusterNodes: cluster!.nodes }),
+    wipe: async () => {
+      // FLUSHALL is per node: every master, or the slot holding the epoch may survive.
+      const raw = new Cluster(cluster!.ports.map((port) => ({ host: '127.0.0.1', port })));
+      try {
+        const masters = await waitForMasters(raw, cluster!.ports.length);
+        await Promise.all(masters.map((m) => m.flushall()));
+      } finally {
+        await raw.quit();
+      }
+    },
+  }));
+});
+
+/** The cluster's masters once the client has loaded the slot map. */
+async function waitForMasters(raw: Cluster, n: number): Promise<Redis[]> {
+  if (raw.status !== 'ready') await new Promise<void>((resolve, reject) => raw.once('ready', resolve).once('error', reject));
+  const masters = raw.nodes('master');
+  if (masters.length !== n) throw new Error(`expected ${n} masters, the cluster client knows ${masters.length}`);
+  return masters;
 }
 
 describe('RedisSessionStore after a dropped connection', () => {

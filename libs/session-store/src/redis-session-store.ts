@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { cityHash32 } from '@goim/bucket';
 import { Cluster, Redis, type ChainableCommander } from 'ioredis';
 import type { z } from 'zod';
@@ -50,6 +51,9 @@ const midKey = (mid: number): string => `mid_${mid}`;
 const keyKey = (key: string): string => `key_${key}`;
 const olKey = (server: string): string => `ol_${server}`;
 const olShard = (room: string): number => cityHash32(room) % OL_SHARDS;
+// goim-ts's own key (no goim key has this shape, so a Go logic sharing the Redis never
+// touches it). No TTL: it must vanish only with the data it stands for.
+const EPOCH_KEY = 'goim-ts:epoch';
 
 /**
  * SessionStore on Redis with goim's exact schema (spec §3.4), on a single Redis or a Redis
@@ -67,6 +71,7 @@ const olShard = (room: string): number => cityHash32(room) % OL_SHARDS;
  *   rewritten, empty ones as `"room_count":{}`, so a room that left does not linger (goim
  *   leaves stale shards, §10.19). The JSON is byte-identical to Go's.
  * - `serverOnline`: one `HGETALL` (goim does 64 `HGET`s, §10.19). Reads goim-written shards too.
+ * - `epoch`: `GET goim-ts:epoch`; when missing, `SET goim-ts:epoch <uuid> NX` + `GET` (pipelined).
  *
  * Outages: ioredis reconnects with backoff in the background; while Redis is down calls reject
  * with `GOIM_ERR_SESSION_STORE_BACKEND` (after `maxRetriesPerRequest` reconnects, or at the
@@ -209,6 +214,20 @@ export class RedisSessionStore implements SessionStore {
     this.open();
     checkServer(server);
     await this.call('delServerOnline', () => this.client.del(olKey(server)));
+  }
+
+  async epoch(): Promise<string> {
+    this.open();
+    return this.call('epoch', async () => {
+      const found = await this.client.get(EPOCH_KEY);
+      if (found !== null) return found;
+      // Missing: this Redis lost its data (or is new). Propose an id; SET NX keeps whichever
+      // logic got there first, and reading back makes every racer return that one.
+      const replies = await this.batch([(p) => p.set(EPOCH_KEY, randomUUID(), 'NX').get(EPOCH_KEY)]);
+      const current = replies[1];
+      if (typeof current !== 'string') throw new Error(`${EPOCH_KEY} vanished right after SET NX`);
+      return current;
+    });
   }
 
   /** PING on a single Redis; on a Cluster, PING every master it knows. */

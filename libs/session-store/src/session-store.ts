@@ -86,6 +86,21 @@ export interface SessionStore {
   /** Deletes one comet's room counts (no error if there were none). */
   delServerOnline(server: string): Promise<void>;
 
+  /**
+   * An opaque, non-empty id of the backend's current data generation. It stays the same as
+   * long as the data does, and every store on the same data (several logic processes on one
+   * Redis) returns the same id. When the data is lost — a Redis restarted without
+   * persistence, a failover to an empty replica, `FLUSHALL` — the next call returns a new id,
+   * and stores racing to notice the loss agree on it. Logic hands it to comets in
+   * RenewOnline's reply; a comet that sees it change re-registers its connections.
+   *
+   * Only a loss of the whole store is seen: on Redis Cluster the id lives in one slot, so a
+   * single master losing its data is noticed only if it owns that slot.
+   * Redis: the key `goim-ts:epoch` (not one of goim's key shapes; no TTL), created with
+   * `SET NX` when missing. Memory: a constant id per instance (its data dies with it).
+   */
+  epoch(): Promise<string>;
+
   /** Resolves when the backend answers (readiness probes); rejects with BACKEND otherwise. */
   ping(): Promise<void>;
 

@@ -30,7 +30,7 @@ const logic: LogicService = {
     return {};
   },
   async renewOnline() {
-    return { allRoomCount: {} };
+    return { allRoomCount: {}, epoch: '' };
   },
   async receive() {
     return {};

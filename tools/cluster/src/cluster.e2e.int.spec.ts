@@ -255,11 +255,15 @@ describe('a real cluster: 2 logics, 2 comets, 2 jobs on Kafka, etcd and Redis', 
     }
   }, 90_000);
 
-  it('logic recovers from a Redis restart without being restarted', async () => {
+  it('logic recovers from a Redis restart without being restarted; sessions of connected clients come back', async () => {
     const redis = c().redis!;
+    // b2 (TCP on comet-2, mid 104) connected long before and keeps sending client heartbeats.
+    const b2Auths = b2.servers.length;
+    const cometLogAt = c().comets[1]!.log().length;
     await redis.stop();
     await new Promise((r) => setTimeout(r, 1_000));
     await redis.start();
+    const restartedAt = Date.now();
     // The restarted Redis is empty (no persistence): sessions written from now on must work
     // through the same logic processes, and online reports must land again.
     const fresh = await client('kd1', { transport: 'tcp', comet: 2, mid: 301, room: 'live://r7', accepts: [OP] });
@@ -275,6 +279,23 @@ describe('a real cluster: 2 logics, 2 comets, 2 jobs on Kafka, etcd and Redis', 
       30_000,
       200,
     );
+    // The empty Redis has a new epoch: logic reports it in RenewOnline (every 1 s here), the
+    // comet has each connection re-register on its next client heartbeat (every 1 s), so b2's
+    // mapping is back within seconds — goim waits for a 10–30 min server heartbeat.
+    let m = 0;
+    await waitFor(
+      async () => {
+        await push(`/goim/push/mids?operation=${OP}&mids=104`, `resynced-${m}`, m % 2).catch(() => undefined);
+        m++;
+        await new Promise((r) => setTimeout(r, 300));
+        return b2.texts(OP).some((t) => t.startsWith('resynced-'));
+      },
+      'a mid push to a client connected before the Redis restart',
+      20_000 - (Date.now() - restartedAt),
+      200,
+    );
+    expect(b2.servers.length).toBe(b2Auths); // the same connection: no reconnect
+    expect(c().comets[1]!.log().slice(cometLogAt)).toContain('logic session store lost its data');
     for (let i = 0; i < 2; i++) {
       await waitFor(
         async () => (await getJson<Record<string, number>>(`${c().logicUrl(i)}/goim/online/room?type=live&rooms=r7`)).r7 === 1,
@@ -310,7 +331,7 @@ describe('a real cluster: 2 logics, 2 comets, 2 jobs on Kafka, etcd and Redis', 
 
   it('SIGTERM on a job: it finishes in-flight work, commits and exits 0 in bounded time', async () => {
     const job2 = c().jobs[1]!;
-    // (kb1's session went with the Redis restart; ke1 connected afterwards.)
+    // (ke1 connected after logic-2 left.)
     await push(`/goim/push/keys?operation=${OP}&keys=ke1`, 'before-job-stop', 0);
     await waitFor(() => late.texts(OP).includes('before-job-stop'), 'the push before the job stops', 20_000, 50);
     const started = Date.now();

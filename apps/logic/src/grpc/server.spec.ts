@@ -178,19 +178,38 @@ describe('goim.logic.Logic over gRPC', () => {
         code: RpcStatus.UNAVAILABLE,
         message: 'RenewOnline: session store failed: READONLY',
       });
+      // Reading the epoch is part of RenewOnline: its failure fails the call the same way.
+      jest.spyOn(h.sessions, 'epoch').mockRejectedValueOnce(new Error('LOADING'));
+      expect(await rpcError(h.client.renewOnline({ server: 'c1', roomCount: {} }))).toMatchObject({
+        code: RpcStatus.UNAVAILABLE,
+        message: 'RenewOnline: session store failed: LOADING',
+      });
     });
   });
 
   describe('RenewOnline', () => {
     it("stores this comet's counts and replies the cluster-wide counts", async () => {
       const h = await start();
-      await expect(h.client.renewOnline({ server: 'c1', roomCount: { 'live://1': 3 } })).resolves.toEqual({ allRoomCount: {} });
+      const epoch = await h.sessions.epoch();
+      await expect(h.client.renewOnline({ server: 'c1', roomCount: { 'live://1': 3 } })).resolves.toEqual({ allRoomCount: {}, epoch });
       await h.client.renewOnline({ server: 'c2', roomCount: { 'live://1': 4, 'live://2': 1 } });
       await expect(h.sessions.serverOnline('c1')).resolves.toMatchObject({ server: 'c1', roomCount: { 'live://1': 3 } });
       await h.logic.online.refresh();
       await expect(h.client.renewOnline({ server: 'c1', roomCount: { 'live://1': 3 } })).resolves.toEqual({
         allRoomCount: { 'live://1': 7, 'live://2': 1 },
+        epoch,
       });
+    });
+
+    it("replies the session store's epoch, so comets notice when the store lost its data", async () => {
+      const h = await start();
+      const first = await h.client.renewOnline({ server: 'c1', roomCount: {} });
+      expect(first.epoch).toBe(await h.sessions.epoch());
+      expect(first.epoch).not.toBe('');
+      // The store reports a new data generation (as a Redis that restarted empty does): the
+      // next reply carries it.
+      jest.spyOn(h.sessions, 'epoch').mockResolvedValueOnce('after-the-flush');
+      expect((await h.client.renewOnline({ server: 'c1', roomCount: {} })).epoch).toBe('after-the-flush');
     });
   });
 

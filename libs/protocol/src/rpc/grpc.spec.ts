@@ -56,7 +56,7 @@ describe('gRPC links', () => {
       return {};
     },
     async renewOnline(req) {
-      return { allRoomCount: Object.fromEntries(Object.entries(req.roomCount).map(([room, n]) => [room, n * 2])) };
+      return { allRoomCount: Object.fromEntries(Object.entries(req.roomCount).map(([room, n]) => [room, n * 2])), epoch: 'epoch-1' };
     },
     // disconnect, receive and nodes are left out: the server answers UNIMPLEMENTED.
   };
@@ -117,6 +117,7 @@ describe('gRPC links', () => {
       expect(Buffer.isBuffer(seen.connect!.token)).toBe(true);
       expect(await client.renewOnline({ server: 'comet-1', roomCount: { 'live://1': 3, 'live://2': 1 } })).toEqual({
         allRoomCount: { 'live://1': 6, 'live://2': 2 },
+        epoch: 'epoch-1',
       });
     } finally {
       client.close();

@@ -144,10 +144,19 @@ const cases: [string, Codec<any>, unknown, string][] = [
     ),
   ],
   [
-    'goim.logic.OnlineReply',
+    'goim.logic.OnlineReply as goim writes it (no epoch)',
     OnlineReply,
-    { allRoomCount: { 'live://1': 8000 } },
+    { allRoomCount: { 'live://1': 8000 }, epoch: '' },
     h('0a 0d', '0a 08', LIVE1, '10 c03e'), // 1 allRoomCount entry {key "live://1", value 8000}
+  ],
+  [
+    'goim.logic.OnlineReply with the session-store epoch',
+    OnlineReply,
+    { allRoomCount: { 'live://1': 8000 }, epoch: 'e1' },
+    h(
+      '0a 0d', '0a 08', LIVE1, '10 c03e', // 1 allRoomCount entry {key "live://1", value 8000}
+      '12 02 6531', //                      2 epoch = "e1" (goim-ts extension; a Go comet ignores field 2)
+    ),
   ],
   [
     'goim.logic.ReceiveReq (nested Proto)',

@@ -288,6 +288,26 @@ export function describeSessionStoreContract(name: string, factory: SessionStore
       });
     });
 
+    describe('epoch', () => {
+      it('returns one non-empty epoch on every call, concurrent or not', async () => {
+        const { store } = await make();
+        const first = await store.epoch();
+        expect(typeof first).toBe('string');
+        expect(first).not.toBe('');
+        const again = await Promise.all(Array.from({ length: 10 }, () => store.epoch()));
+        expect(again).toEqual(Array.from({ length: 10 }, () => first));
+        // writing sessions is not a new generation
+        await store.addMapping(uniqueMid(), uid('k'), 'comet-a');
+        expect(await store.epoch()).toBe(first);
+      });
+
+      it('rejects epoch after close with GOIM_ERR_SESSION_STORE_CLOSED', async () => {
+        const { store } = await make();
+        await store.close();
+        await rejectsWith(store.epoch(), SessionStoreErrorCode.CLOSED);
+      });
+    });
+
     describe('errors and lifecycle', () => {
       const INVALID = SessionStoreErrorCode.INVALID_ARGUMENT;
 
@@ -330,6 +350,80 @@ export function describeSessionStoreContract(name: string, factory: SessionStore
         await rejectsWith(store.serversByKeys([uid('k')]), SessionStoreErrorCode.CLOSED);
         await rejectsWith(store.ping(), SessionStoreErrorCode.CLOSED);
       });
+    });
+  });
+}
+
+/**
+ * What {@link describeSharedSessionStoreContract} needs: a backend whose data outlives the
+ * stores on it (several logic processes on one Redis), and a way to lose that data.
+ */
+export interface SharedSessionStoreContractSubject {
+  /** Opens another store on the same data; the suite closes it. */
+  open(): SessionStore | Promise<SessionStore>;
+  /**
+   * Erases all the backend's data while the stores stay open, as a restart without
+   * persistence does (Redis: `FLUSHALL`, on every master of a Cluster). Give the suite a
+   * backend of its own: other suites' data goes too.
+   */
+  wipe(): Promise<void>;
+}
+
+/**
+ * Declares `describe(name)` with what an adapter whose data lives outside the process must
+ * add to {@link describeSessionStoreContract}: every store on the same data agrees on
+ * `epoch()`, and losing the data gives a new epoch that stores racing to notice it agree on.
+ */
+export function describeSharedSessionStoreContract(
+  name: string,
+  factory: () => SharedSessionStoreContractSubject | Promise<SharedSessionStoreContractSubject>,
+): void {
+  describe(name, () => {
+    const opened: SessionStore[] = [];
+    afterEach(async () => {
+      await Promise.all(opened.splice(0).map((s) => s.close()));
+    });
+    async function stores(subject: SharedSessionStoreContractSubject, n: number): Promise<SessionStore[]> {
+      const out: SessionStore[] = [];
+      for (let i = 0; i < n; i++) {
+        const s = await subject.open();
+        opened.push(s);
+        out.push(s);
+      }
+      return out;
+    }
+
+    it('gives every store on the same data the same epoch', async () => {
+      const subject = await factory();
+      const [a, b] = await stores(subject, 2);
+      const fromA = await a!.epoch();
+      expect(await b!.epoch()).toBe(fromA);
+      // a store opened later still finds the same generation
+      const [c] = await stores(subject, 1);
+      expect(await c!.epoch()).toBe(fromA);
+    });
+
+    it('returns a new epoch after the data is lost, the same one to every store racing for it', async () => {
+      const subject = await factory();
+      const racers = await stores(subject, 5);
+      const before = await racers[0]!.epoch();
+      const mid = uniqueMid();
+      const key = uid('k');
+      await racers[0]!.addMapping(mid, key, 'comet-a');
+
+      await subject.wipe();
+      expect(await racers[1]!.serversByKeys([key])).toEqual([undefined]); // the data really went
+
+      const after = await Promise.all(racers.map((s) => s.epoch()));
+      expect(after[0]).not.toBe(before);
+      expect(after[0]).not.toBe('');
+      expect(after).toEqual(racers.map(() => after[0]));
+      // and it stays until the next loss
+      expect(await racers[2]!.epoch()).toBe(after[0]);
+
+      await subject.wipe();
+      const third = await racers[3]!.epoch();
+      expect([before, after[0]]).not.toContain(third);
     });
   });
 }

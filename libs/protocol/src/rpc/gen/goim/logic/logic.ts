@@ -127,6 +127,12 @@ export interface OnlineReq_RoomCountEntry {
 
 export interface OnlineReply {
   allRoomCount: { [key: string]: number };
+  /**
+   * goim-ts: opaque id of logic's session-store data generation. A comet that sees it change
+   * re-registers its connections (Redis lost the session map); a Go comet ignores it, a Go
+   * logic never sends it (empty).
+   */
+  epoch: string;
 }
 
 export interface OnlineReply_AllRoomCountEntry {
@@ -1116,7 +1122,7 @@ export const OnlineReq_RoomCountEntry: MessageFns<OnlineReq_RoomCountEntry> = {
 };
 
 function createBaseOnlineReply(): OnlineReply {
-  return { allRoomCount: {} };
+  return { allRoomCount: {}, epoch: "" };
 }
 
 export const OnlineReply: MessageFns<OnlineReply> = {
@@ -1124,6 +1130,9 @@ export const OnlineReply: MessageFns<OnlineReply> = {
     globalThis.Object.entries(message.allRoomCount).forEach(([key, value]: [string, number]) => {
       OnlineReply_AllRoomCountEntry.encode({ key: key as any, value }, writer.uint32(10).fork()).join();
     });
+    if (message.epoch !== "") {
+      writer.uint32(18).string(message.epoch);
+    }
     return writer;
   },
 
@@ -1149,6 +1158,14 @@ export const OnlineReply: MessageFns<OnlineReply> = {
             if (entry1.value !== undefined) {
               message.allRoomCount[entry1.key] = entry1.value;
             }
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.epoch = reader.string();
             continue;
           }
         }
@@ -1179,6 +1196,7 @@ export const OnlineReply: MessageFns<OnlineReply> = {
           {},
         )
         : {},
+      epoch: isSet(object.epoch) ? globalThis.String(object.epoch) : "",
     };
   },
 
@@ -1192,6 +1210,9 @@ export const OnlineReply: MessageFns<OnlineReply> = {
           obj.allRoomCount[k] = Math.round(v);
         });
       }
+    }
+    if (message.epoch !== "") {
+      obj.epoch = message.epoch;
     }
     return obj;
   },
@@ -1210,6 +1231,7 @@ export const OnlineReply: MessageFns<OnlineReply> = {
       },
       {},
     );
+    message.epoch = object.epoch ?? "";
     return message;
   },
 };
