@@ -13,6 +13,11 @@ export interface StartedService {
 export interface StartRedisOptions {
   /** Milliseconds to wait until it answers PING (default 20 s). */
   timeoutMs?: number;
+  /**
+   * Listen on this port instead of a free one (startRedis only): a spec that points a client at
+   * an address before the server exists, or restarts a server, reuses a port from `freePort()`.
+   */
+  port?: number;
 }
 
 export interface StartedRedis extends StartedService {
@@ -58,7 +63,7 @@ function spawnRedis(bin: string, dir: string, name: string, port: number, extra:
 export async function startRedis(opts: StartRedisOptions = {}): Promise<StartedRedis> {
   const { 'redis-server': bin } = await ensureBinaries(['redis-server']);
   const dir = makeTempDir('redis');
-  const [port] = await freePorts(1);
+  const [port] = opts.port !== undefined ? [opts.port] : await freePorts(1);
   const proc = spawnRedis(bin!, dir, 'redis', port!, []);
   const stop = async () => {
     await proc.stop();
