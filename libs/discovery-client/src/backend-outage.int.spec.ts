@@ -7,7 +7,8 @@ import { Etcd3 } from 'etcd3';
 import { Redis } from 'ioredis';
 import { freePort, startEtcd, startRedis } from '@goim/test-services';
 import { waitFor } from '@goim/testkit';
-import { EtcdRegistry, RedisRegistry, RegistryErrorCode, type InstanceInput, type InstanceSnapshot, type RegistryLogger } from './index.js';
+import { EtcdRegistry, RedisRegistry, RegistryErrorCode, type InstanceSnapshot, type RegistryLogger } from './index.js';
+import { cometInstance } from './testing-fixtures/instances.js';
 
 interface Line {
   level: string;
@@ -20,16 +21,6 @@ function recorder(): { lines: Line[]; logger: RegistryLogger } {
   const at = (level: string) => (obj: object, msg?: string) => void lines.push({ level, obj: obj as Record<string, unknown>, msg });
   return { lines, logger: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') } };
 }
-
-const comet = (hostname: string): InstanceInput => ({
-  region: 'sh',
-  zone: 'sh001',
-  appid: 'goim.comet',
-  hostname,
-  addrs: ['grpc://127.0.0.1:3109'],
-  version: '1',
-  metadata: { weight: '10' },
-});
 
 /** Short deadlines so a test sees several abandoned attempts within a few seconds. */
 const FAST = { attemptTimeoutMs: 600, retryMaxDelayMs: 500, callTimeoutMs: 400 };
@@ -46,7 +37,7 @@ describe('EtcdRegistry with etcd down at start', () => {
     const watching = r.watch('goim.comet', (s) => {
       seen.push(s);
     });
-    const registering = r.register(comet('c1'));
+    const registering = r.register(cometInstance('c1'));
     await waitFor(() => retries(lines, 'watch of goim.comet').length >= 2 && retries(lines, 'register of goim.comet/c1').length >= 2, 'two failed attempts of each', 15_000);
     // etcd3 creates a watcher only once connected: the watch attempt hangs and is abandoned.
     const watchFailure = retries(lines, 'watch of goim.comet')[0]!;
@@ -104,7 +95,7 @@ describe('RedisRegistry with Redis down at start', () => {
     const watching = r.watch('goim.comet', (s) => {
       seen.push(s);
     });
-    const registering = r.register(comet('c1'));
+    const registering = r.register(cometInstance('c1'));
     await waitFor(() => retries(lines, 'watch of goim.comet').length >= 2 && retries(lines, 'register of goim.comet/c1').length >= 2, 'two failed attempts of each', 15_000);
     expect(retries(lines, 'watch of goim.comet')[0]!.obj).toMatchObject({ backend: `redis ${url}`, appid: 'goim.comet', attempt: 1 });
     // ioredis reconnects several times a second; the registry says so once per connection.

@@ -13,22 +13,34 @@ import type { Instance } from './registry.js';
 /** Error constructors of one backend registry class; `backend` prefixes every message. */
 export function backendErrors(backend: string) {
   const invalidOption = (message: string): RegistryError => new RegistryError(RegistryErrorCode.INVALID_OPTIONS, `${backend}: ${message}`);
+  const fail = (what: string, err: unknown): RegistryError =>
+    new RegistryError(RegistryErrorCode.BACKEND, `${backend}: ${what} failed: ${err instanceof Error ? err.message : String(err)}`, {
+      cause: err,
+    });
+  const intOption = (name: string, value: number | undefined, fallback: number, min: number): number => {
+    if (value === undefined) return fallback;
+    if (!Number.isInteger(value) || value < min) throw invalidOption(`\`${name}\` must be an integer ≥ ${min}, got ${String(value)}`);
+    return value;
+  };
+  const closed = (): RegistryError => new RegistryError(RegistryErrorCode.CLOSED, `${backend} is closed`);
   return {
     /** A backend call failed (`GOIM_ERR_REGISTRY_BACKEND`), the driver's error as cause. */
-    fail: (what: string, err: unknown): RegistryError =>
-      new RegistryError(RegistryErrorCode.BACKEND, `${backend}: ${what} failed: ${err instanceof Error ? err.message : String(err)}`, {
-        cause: err,
-      }),
+    fail,
     /** A bad constructor option (`GOIM_ERR_REGISTRY_INVALID_OPTIONS`). */
     invalidOption,
     /** An optional integer option ≥ `min`, or `fallback` when absent. */
-    intOption: (name: string, value: number | undefined, fallback: number, min: number): number => {
-      if (value === undefined) return fallback;
-      if (!Number.isInteger(value) || value < min) throw invalidOption(`\`${name}\` must be an integer ≥ ${min}, got ${String(value)}`);
-      return value;
-    },
+    intOption,
     /** The registry was used after `close()` (`GOIM_ERR_REGISTRY_CLOSED`). */
-    closed: (): RegistryError => new RegistryError(RegistryErrorCode.CLOSED, `${backend} is closed`),
+    closed,
+    /**
+     * Checks the `attemptTimeoutMs` / `retryMaxDelayMs` options now (before the constructor
+     * creates a client it would have to close) and returns the builder of the {@link Reach}.
+     */
+    reach: (options: { attemptTimeoutMs?: number; retryMaxDelayMs?: number }): ((context: ReachContext) => Reach) => {
+      const attemptTimeoutMs = intOption('attemptTimeoutMs', options.attemptTimeoutMs, DEFAULT_ATTEMPT_TIMEOUT_MS, 1);
+      const retryMaxDelayMs = intOption('retryMaxDelayMs', options.retryMaxDelayMs, DEFAULT_RETRY_MAX_DELAY_MS, 0);
+      return (context) => ({ attemptTimeoutMs, retryMaxDelayMs, ...context, closed, fail });
+    },
   };
 }
 
@@ -82,15 +94,11 @@ export interface Reach {
   readonly fail: (what: string, err: unknown) => RegistryError;
 }
 
-/** The `attemptTimeoutMs` / `retryMaxDelayMs` constructor options, checked. */
-export function reachOptions(
-  options: { attemptTimeoutMs?: number; retryMaxDelayMs?: number },
-  intOption: (name: string, value: number | undefined, fallback: number, min: number) => number,
-): { attemptTimeoutMs: number; retryMaxDelayMs: number } {
-  return {
-    attemptTimeoutMs: intOption('attemptTimeoutMs', options.attemptTimeoutMs, DEFAULT_ATTEMPT_TIMEOUT_MS, 1),
-    retryMaxDelayMs: intOption('retryMaxDelayMs', options.retryMaxDelayMs, DEFAULT_RETRY_MAX_DELAY_MS, 0),
-  };
+/** What a backend registry knows when it builds its {@link Reach}. */
+export interface ReachContext {
+  readonly target: string;
+  readonly logger: RegistryLogger;
+  readonly closeSignal: AbortSignal;
 }
 
 // Input errors and a closed registry do not get better by trying again.

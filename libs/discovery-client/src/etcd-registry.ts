@@ -11,7 +11,7 @@
  * watcher is disconnected the prefix is polled every `disconnectedPollMs`.
  */
 import { Etcd3, type Lease, type Watcher } from 'etcd3';
-import { backendErrors, cancelOnClose, envAndPrefix, establish, reachOptions, withDeadline, type Reach } from './backend-support.js';
+import { backendErrors, cancelOnClose, envAndPrefix, establish, withDeadline, type Reach } from './backend-support.js';
 import { RegistryError, RegistryErrorCode } from './errors.js';
 import { buildSnapshot, checkMetadata, checkName, nextTimestamp, normalizeInput, parseStoredInstance } from './instance.js';
 import { SILENT_LOGGER, type RegistryLogger } from './logger.js';
@@ -69,7 +69,7 @@ function cappedBackoff(ms: number, maxMs: number): Backoff {
   return { duration: ms, next: () => cappedBackoff(Math.min(ms * 2, maxMs), maxMs) };
 }
 
-const { fail, invalidOption, intOption, closed } = backendErrors('EtcdRegistry');
+const { fail, invalidOption, intOption, closed, reach } = backendErrors('EtcdRegistry');
 
 /** {@link Registry} on etcd v3: leased keys with keep-alive, prefix watches. */
 export class EtcdRegistry implements Registry {
@@ -102,7 +102,7 @@ export class EtcdRegistry implements Registry {
     this.callTimeoutMs = intOption('callTimeoutMs', options.callTimeoutMs, DEFAULT_CALL_TIMEOUT_MS, 1);
     this.regrantDelayMs = intOption('regrantDelayMs', options.regrantDelayMs, DEFAULT_REGRANT_DELAY_MS, 0);
     this.disconnectedPollMs = intOption('disconnectedPollMs', options.disconnectedPollMs, DEFAULT_DISCONNECTED_POLL_MS, 10);
-    const { attemptTimeoutMs, retryMaxDelayMs } = reachOptions(options, intOption);
+    const withReach = reach(options);
     this.now = options.now ?? Date.now;
     this.logger = options.logger ?? SILENT_LOGGER;
     let target = 'etcd (injected client)';
@@ -122,15 +122,7 @@ export class EtcdRegistry implements Registry {
       });
       this.ownsClient = true;
     }
-    this.reach = {
-      attemptTimeoutMs,
-      retryMaxDelayMs,
-      target,
-      logger: this.logger,
-      closeSignal: this.closeController.signal,
-      closed,
-      fail,
-    };
+    this.reach = withReach({ target, logger: this.logger, closeSignal: this.closeController.signal });
   }
 
   /** `<prefix><env>/<appid>/` */

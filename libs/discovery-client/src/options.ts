@@ -114,7 +114,9 @@ export const etcdRegistryOptionsSchema = z
 
 /**
  * `{ type: 'redis' }`: instance keys with TTL, pub/sub change notices plus polling; exactly one
- * of `url` (a single Redis) or `clusterNodes` (Redis Cluster seed nodes), as the session store.
+ * of `url` (a single Redis) or `clusterNodes` (Redis Cluster seed nodes). `url`, `clusterNodes`
+ * and `password` deliberately repeat @goim/session-store's Redis options (same names, forms and
+ * rules), so operators configure both the same way; the libs stay independent of each other.
  */
 export const redisRegistryOptionsSchema = z
   .object({

@@ -2,7 +2,8 @@ import { Cluster, Redis } from 'ioredis';
 import { requireService, uniquePrefix, waitFor } from '@goim/testkit';
 import { RedisRegistry, RegistryErrorCode, createRegistry, type InstanceSnapshot, type RedisRegistryOptions } from './index.js';
 import { describeRegistryContract } from './testing/index.js';
-import { spawnRegisteredChild } from './testing-fixtures/spawn-child.js';
+import { expectKilledChildDropped } from './testing-fixtures/spawn-child.js';
+import { cometInstance } from './testing-fixtures/instances.js';
 
 const url = () => requireService('GOIM_TEST_REDIS_URL');
 const clusterNodes = () => requireService('GOIM_TEST_REDIS_CLUSTER_NODES');
@@ -61,19 +62,10 @@ for (const v of variants) {
       await raw.quit();
     });
 
-    const comet = (hostname: string) => ({
-      region: 'sh',
-      zone: 'sh001',
-      appid: 'goim.comet',
-      hostname,
-      addrs: ['grpc://10.0.0.1:3109'],
-      version: '1',
-      metadata: { weight: '10' },
-    });
 
     it('writes goim’s instance JSON under {<prefix><env>:<appid>}:<hostname> with the TTL, indexed per appid', async () => {
       const r = new RedisRegistry({ ...v.connect(), env: 'prod', keyPrefix: prefix, ttlSec: 7 });
-      const reg = await r.register(comet('c1'));
+      const reg = await r.register(cometInstance('c1'));
       const key = `{${prefix}prod:goim.comet}:c1`;
       expect(JSON.parse((await raw.get(key))!)).toEqual(reg.instance);
       expect(await raw.ttl(key)).toBeGreaterThan(5);
@@ -88,7 +80,7 @@ for (const v of variants) {
       sub.on('message', (ch: string, msg: string) => got.push(`${ch} ${msg}`));
       await sub.subscribe(`{${prefix}dev:goim.logic}:changes`);
       const r = new RedisRegistry({ ...v.connect(), keyPrefix: prefix });
-      const reg = await r.register({ ...comet('l1'), appid: 'goim.logic' });
+      const reg = await r.register({ ...cometInstance('l1'), appid: 'goim.logic' });
       await reg.cancel();
       await waitFor(() => got.length >= 2, 'two notices');
       expect(got).toEqual([`{${prefix}dev:goim.logic}:changes l1`, `{${prefix}dev:goim.logic}:changes l1`]);
@@ -98,7 +90,7 @@ for (const v of variants) {
 
     it('writes its instance again when the key vanished (Redis flushed or restarted)', async () => {
       const r = new RedisRegistry({ ...v.connect(), env: 'flush', keyPrefix: prefix, ttlSec: 1 });
-      await r.register(comet('c2'));
+      await r.register(cometInstance('c2'));
       await raw.del(`{${prefix}flush:goim.comet}:c2`);
       await waitFor(async () => (await raw.exists(`{${prefix}flush:goim.comet}:c2`)) === 1, 'the key written again', 3_000);
       await r.close();
@@ -107,7 +99,7 @@ for (const v of variants) {
     it('sees an expiry that publishes nothing through polling', async () => {
       const r = new RedisRegistry({ ...v.connect(), env: 'poll', keyPrefix: prefix, pollIntervalMs: 100 });
       // Written by hand, as a process that died right after registering would leave it.
-      const ghost = { ...comet('ghost'), env: 'poll', latest_timestamp: 1 };
+      const ghost = { ...cometInstance('ghost'), env: 'poll', latest_timestamp: 1 };
       await raw.set(`{${prefix}poll:goim.comet}:ghost`, JSON.stringify(ghost), 'PX', 300);
       await raw.sadd(`{${prefix}poll:goim.comet}`, 'ghost');
       const seen: InstanceSnapshot[] = [];
@@ -125,7 +117,7 @@ for (const v of variants) {
       const r = new RedisRegistry({ ...v.connect(), env: 'corrupt', keyPrefix: prefix });
       await raw.set(`{${prefix}corrupt:goim.comet}:bad`, 'not json', 'EX', 5);
       await raw.sadd(`{${prefix}corrupt:goim.comet}`, 'bad');
-      await r.register(comet('good'));
+      await r.register(cometInstance('good'));
       expect((await r.fetch('goim.comet')).instances.map((i) => i.hostname)).toEqual(['good']);
       await r.close();
     });
@@ -133,28 +125,14 @@ for (const v of variants) {
     it('drops the instance of a process killed with SIGKILL within TTL + margin', async () => {
       const ttlSec = 2;
       const observer = new RedisRegistry({ ...v.connect(), env: 'sigkill', keyPrefix: prefix, ttlSec, pollIntervalMs: 200 });
-      const seen: InstanceSnapshot[] = [];
-      await observer.watch('goim.comet', (s) => {
-        seen.push(s);
-      });
-      const child = await spawnRegisteredChild({ backend: 'redis', ...v.connect(), env: 'sigkill', ttlSec, keyPrefix: prefix, hostname: 'child' });
-      try {
-        await waitFor(() => seen[seen.length - 1]?.instances.some((i) => i.hostname === 'child' && i.version === 'child'), 'the child registered');
-        await new Promise((r) => setTimeout(r, ttlSec * 1000 * 1.5));
-        expect(seen[seen.length - 1]!.instances.map((i) => i.hostname)).toEqual(['child']);
-      } finally {
-        await child.kill();
-      }
-      const killedAt = Date.now();
-      await waitFor(() => seen[seen.length - 1]?.instances.length === 0, 'the killed child gone', (ttlSec + 4) * 1000);
-      expect(Date.now() - killedAt).toBeLessThan((ttlSec + 4) * 1000);
+      await expectKilledChildDropped(observer, { backend: 'redis', ...v.connect(), env: 'sigkill', ttlSec, keyPrefix: prefix });
       await observer.close();
     }, 40_000);
 
     it('is what createRegistry builds for type redis', async () => {
       const r = createRegistry({ type: 'redis', ...v.connect(), env: 'factory', keyPrefix: prefix });
       expect(r).toBeInstanceOf(RedisRegistry);
-      const reg = await r.register({ ...comet('made'), env: 'factory' });
+      const reg = await r.register({ ...cometInstance('made'), env: 'factory' });
       expect((await r.fetch('goim.comet')).instances).toEqual([reg.instance]);
       await r.close();
     });

@@ -15,7 +15,7 @@
  * bounded by `attemptTimeoutMs`, and every single command by `callTimeoutMs`.
  */
 import { Cluster, Redis } from 'ioredis';
-import { backendErrors, cancelOnClose, envAndPrefix, establish, reachOptions, withDeadline, type Reach } from './backend-support.js';
+import { backendErrors, cancelOnClose, envAndPrefix, establish, withDeadline, type Reach } from './backend-support.js';
 import { RegistryError, RegistryErrorCode } from './errors.js';
 import { buildSnapshot, checkMetadata, checkName, nextTimestamp, normalizeInput, parseStoredInstance } from './instance.js';
 import { SILENT_LOGGER, type RegistryLogger } from './logger.js';
@@ -99,7 +99,7 @@ for i, h in ipairs(ARGV) do
 end
 return out`;
 
-const { fail, invalidOption, intOption, closed } = backendErrors('RedisRegistry');
+const { fail, invalidOption, intOption, closed, reach } = backendErrors('RedisRegistry');
 
 const HOST_PORT = /^[^\s:]+:\d{1,5}$/;
 
@@ -134,7 +134,7 @@ export class RedisRegistry implements Registry {
     this.ttlSec = intOption('ttlSec', options.ttlSec, DEFAULT_TTL_SEC, 1);
     this.pollIntervalMs = intOption('pollIntervalMs', options.pollIntervalMs, DEFAULT_REDIS_POLL_INTERVAL_MS, 50);
     this.callTimeoutMs = intOption('callTimeoutMs', options.callTimeoutMs, DEFAULT_CALL_TIMEOUT_MS, 1);
-    const { attemptTimeoutMs, retryMaxDelayMs } = reachOptions(options, intOption);
+    const withReach = reach(options);
     this.now = options.now ?? Date.now;
     this.logger = options.logger ?? SILENT_LOGGER;
     let target: string;
@@ -169,15 +169,7 @@ export class RedisRegistry implements Registry {
       this.ownsClient = true;
       this.watchHealth(this.client, target, 'client');
     }
-    this.reach = {
-      attemptTimeoutMs,
-      retryMaxDelayMs,
-      target,
-      logger: this.logger,
-      closeSignal: this.closeController.signal,
-      closed,
-      fail,
-    };
+    this.reach = withReach({ target, logger: this.logger, closeSignal: this.closeController.signal });
   }
 
   /** `{<prefix><env>:<appid>}`: the hash tag all keys of the appid share, and the index key. */
