@@ -4,8 +4,8 @@
  * own etcd / redis-server (through @goim/test-services) so it can decide when it comes up.
  */
 import { Etcd3 } from 'etcd3';
-import { Redis } from 'ioredis';
-import { freePort, startEtcd, startRedis } from '@goim/test-services';
+import { Cluster, Redis } from 'ioredis';
+import { freePort, startEtcd, startRedis, startRedisCluster } from '@goim/test-services';
 import { waitFor } from '@goim/testkit';
 import { EtcdRegistry, RedisRegistry, RegistryErrorCode, type InstanceSnapshot, type RegistryLogger } from './index.js';
 import { cometInstance } from './testing-fixtures/instances.js';
@@ -124,4 +124,36 @@ describe('RedisRegistry with Redis down at start', () => {
       await redis.stop();
     }
   }, 60_000);
+});
+
+describe('RedisRegistry with its Redis Cluster down at start', () => {
+  it('retries watch and register (each command bounded, never queued for ever), then settles once the cluster is formed', async () => {
+    const ports: [number, number, number] = [await freePort(), await freePort(), await freePort()];
+    const clusterNodes = ports.map((p) => `127.0.0.1:${p}`).join(',');
+    const { lines, logger } = recorder();
+    const r = new RedisRegistry({ clusterNodes, env: 'outage', keyPrefix: 'outage:', ...FAST, logger });
+    const seen: InstanceSnapshot[] = [];
+    const watching = r.watch('goim.comet', (s) => {
+      seen.push(s);
+    });
+    const registering = r.register(cometInstance('c1'));
+    await waitFor(() => retries(lines, 'watch of goim.comet').length >= 2 && retries(lines, 'register of goim.comet/c1').length >= 2, 'two failed attempts of each', 15_000);
+    expect(retries(lines, 'watch of goim.comet')[0]!.obj).toMatchObject({ backend: `redis-cluster ${clusterNodes}`, attempt: 1 });
+
+    const cluster = await startRedisCluster({ ports });
+    const raw = new Cluster(ports.map((port) => ({ host: '127.0.0.1', port })));
+    try {
+      await Promise.all([watching, registering]);
+      await waitFor(() => seen[seen.length - 1]?.instances.map((i) => i.hostname).join() === 'c1', 'the registration seen by the watch', 15_000);
+      // The registration's two keys and nothing else, however many attempts were given up.
+      const keys = (await Promise.all(raw.nodes('master').map((n) => n.keys('*')))).flat().sort();
+      expect(keys).toEqual(['{outage:outage:goim.comet}', '{outage:outage:goim.comet}:c1']);
+      await r.close();
+      expect((await Promise.all(raw.nodes('master').map((n) => n.keys('*')))).flat()).toEqual([]);
+    } finally {
+      await r.close();
+      raw.disconnect();
+      await cluster.stop();
+    }
+  }, 90_000);
 });

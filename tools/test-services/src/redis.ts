@@ -18,6 +18,8 @@ export interface StartRedisOptions {
    * an address before the server exists, or restarts a server, reuses a port from `freePort()`.
    */
   port?: number;
+  /** The three node ports of startRedisCluster, instead of free ones (same reason as `port`). */
+  ports?: [number, number, number];
 }
 
 export interface StartedRedis extends StartedService {
@@ -93,7 +95,7 @@ export interface StartedRedisCluster extends StartedService {
 export async function startRedisCluster(opts: StartRedisOptions = {}): Promise<StartedRedisCluster> {
   const bins = await ensureBinaries(['redis-server', 'redis-cli']);
   const dir = makeTempDir('redis-cluster');
-  const all = await freePorts(6);
+  const all = opts.ports ? [...opts.ports, ...(await freePorts(3))] : await freePorts(6);
   const ports = all.slice(0, 3);
   const busPorts = all.slice(3);
   const timeoutMs = opts.timeoutMs ?? 30_000;
