@@ -6,9 +6,8 @@
  * With `discovery.registry` configured the comet follows `goim.logic` instances and registers
  * itself as `goim.comet`; otherwise it calls the static `rpcClient.logicAddr`.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
-import { advertiseHost, handleShutdownSignals, runMain, whileWaiting, within } from '@goim/app-kit';
+import { advertiseHost, handleShutdownSignals, runMain, within } from '@goim/app-kit';
 import { createRegistry, type Registry, type Watch } from '@goim/discovery-client';
 import { createLogicClient, type Closable, type LogicService } from '@goim/protocol/rpc';
 import { createComet } from './comet.js';
@@ -38,15 +37,10 @@ async function main(): Promise<void> {
       deadlineMs: config.rpcClient.timeout,
       logger: logger.child({ component: 'logic-client' }),
     });
-    // Discovery may still be starting: retry with backoff and say so, never crash (§10.28's spirit).
-    for (let attempt = 1, delay = 250; !logicWatch; attempt++, delay = Math.min(delay * 2, 5_000)) {
-      try {
-        logicWatch = await whileWaiting(logger, 'discovery (goim.logic watch)', () => followLogic(registry!, following));
-      } catch (err) {
-        logger.warn({ err, attempt, retryInMs: delay }, 'discovery not reachable yet; retrying');
-        await sleep(delay);
-      }
-    }
+    // Discovery may still be starting: the registry retries the watch (each attempt under
+    // `attemptTimeoutMs`, capped backoff, a warning naming the backend per failure) until it
+    // is established, and so does registerComet below — never a crash or a silent hang.
+    logicWatch = await followLogic(registry, following);
     logger.info({ type: config.discovery.registry.type, logics: following.targets() }, 'watching goim.logic in discovery');
     logic = following;
   } else {

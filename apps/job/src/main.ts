@@ -8,7 +8,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
-import { handleShutdownSignals, runMain, whileWaiting, type ShutdownHandle } from '@goim/app-kit';
+import { handleShutdownSignals, runMain, type ShutdownHandle } from '@goim/app-kit';
 import { createRegistry, type Registry, type Watch } from '@goim/discovery-client';
 import { MemoryCometDirectory, followRegistry } from './comet-directory.js';
 import { loadJobConfig, parseBind } from './config.js';
@@ -27,16 +27,9 @@ async function main(): Promise<void> {
   const stopping = (): boolean => shutdown?.stopping === true;
   if (config.discovery.registry) {
     registry = createRegistry(config.discovery.registry, { logger: logger.child({ component: 'discovery' }) });
-    // The registry backend may still be starting: retry the watch with backoff, never crash.
-    for (let attempt = 1, delay = 250; !cometWatch; attempt++, delay = Math.min(delay * 2, config.discovery.waitMax)) {
-      try {
-        cometWatch = await whileWaiting(logger, 'discovery (goim.comet watch)', () => followRegistry(comets, registry!));
-      } catch (err) {
-        if (stopping()) return;
-        logger.warn({ err, attempt, retryInMs: delay }, 'discovery not reachable yet; retrying');
-        await sleep(delay);
-      }
-    }
+    // The registry backend may still be starting: the registry retries the watch (a deadline
+    // per attempt, capped backoff, a warning naming the backend per failure), never a crash.
+    cometWatch = await followRegistry(comets, registry);
     for (let attempt = 1, delay = 250; comets.list().length === 0 && !stopping(); attempt++, delay = Math.min(delay * 2, config.discovery.waitMax)) {
       logger.warn({ attempt, retryInMs: delay }, 'no goim.comet instance in discovery yet; waiting before consuming');
       await sleep(delay);

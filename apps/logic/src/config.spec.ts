@@ -160,6 +160,22 @@ describe('discovery.registry', () => {
       resolveLogicConfig({ object: { discovery: { registry: { type: 'static' }, comets: [{ hostname: 'c1' }] } } }),
     ).toThrow(/not both/);
   });
+
+  it('takes a Redis Cluster registry in the session store’s shape (clusterNodes + password) and the retry options', () => {
+    const c = resolveLogicConfig({
+      toml: '[discovery.registry]\ntype = "redis"\nclusterNodes = ["127.0.0.1:7000", "127.0.0.1:7001"]\npassword = "pw"\nattemptTimeoutMs = 2000\nretryMaxDelayMs = 10000',
+    });
+    expect(c.discovery.registry).toMatchObject({
+      type: 'redis',
+      clusterNodes: ['127.0.0.1:7000', '127.0.0.1:7001'],
+      password: 'pw',
+      attemptTimeoutMs: 2000,
+      retryMaxDelayMs: 10000,
+    });
+    expect(() =>
+      resolveLogicConfig({ toml: '[discovery.registry]\ntype = "redis"\nurl = "redis://127.0.0.1:6379"\nclusterNodes = ["127.0.0.1:7000"]' }),
+    ).toThrow(/mutually exclusive/);
+  });
 });
 
 describe('parseLogicFlags', () => {

@@ -7,7 +7,7 @@
  * comets from `discovery.registry` (etcd/Redis/static) when set, else `discovery.comets`.
  */
 import { pino } from 'pino';
-import { advertiseHost, handleShutdownSignals, runMain, whileWaiting, within } from '@goim/app-kit';
+import { advertiseHost, handleShutdownSignals, runMain, within } from '@goim/app-kit';
 import { createRegistry, type Registration, type Registry } from '@goim/discovery-client';
 import { KafkaPushQueue, MemoryPushQueue, RedisStreamsPushQueue, type PushQueue } from '@goim/queue';
 import { MemorySessionStore, RedisSessionStore, type SessionStore } from '@goim/session-store';
@@ -82,8 +82,9 @@ async function main(): Promise<void> {
   let comets: (CometSource & { stop(): Promise<void> }) | undefined;
   if (config.discovery.registry) {
     registry = createRegistry(config.discovery.registry, { logger: logger.child({ component: 'discovery' }) });
-    // An unreachable backend makes the first watch hang rather than fail: say so every 5 s.
-    comets = await whileWaiting(logger, 'discovery (goim.comet watch)', () => registryCometSource(registry!));
+    // Discovery may still be starting: the registry retries the watch (and the registration
+    // below) with a deadline per attempt and a capped backoff, warning with the backend address.
+    comets = await registryCometSource(registry);
     logger.info({ type: config.discovery.registry.type, comets: comets.current().length }, 'watching goim.comet in discovery');
   }
 

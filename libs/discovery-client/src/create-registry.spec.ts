@@ -54,6 +54,12 @@ describe('createRegistry', () => {
       ttlSec: 10,
       pollIntervalMs: 1000,
       callTimeoutMs: 3000,
+      attemptTimeoutMs: 5000,
+      retryMaxDelayMs: 5000,
+    });
+    expect(registryConfigSchema.parse({ type: 'redis', clusterNodes: '127.0.0.1:7000, 127.0.0.1:7001', password: 'pw' })).toMatchObject({
+      clusterNodes: ['127.0.0.1:7000', '127.0.0.1:7001'],
+      password: 'pw',
     });
     expect(registryConfigSchema.parse({ type: 'etcd', hosts: 'http://a:2379, http://b:2379' })).toEqual({
       type: 'etcd',
@@ -62,7 +68,17 @@ describe('createRegistry', () => {
       keyPrefix: '/goim/discovery/',
       ttlSec: 10,
       callTimeoutMs: 3000,
+      attemptTimeoutMs: 5000,
+      retryMaxDelayMs: 5000,
     });
+  });
+
+  it('takes a single Redis or a Cluster, never both or neither, as the session store does', () => {
+    expect(thrown(() => createRegistry({ type: 'redis', url: 'redis://a:1', clusterNodes: 'a:1' })).message).toContain('mutually exclusive');
+    expect(thrown(() => createRegistry({ type: 'redis' })).message).toContain('`url` or `clusterNodes`');
+    expect(thrown(() => createRegistry({ type: 'redis', clusterNodes: ['no-port'] })).message).toContain('clusterNodes.0');
+    expect(thrown(() => createRegistry({ type: 'redis', url: 'redis://a:1', keyPrefix: 'x{y}' })).message).toContain('keyPrefix');
+    expect(thrown(() => createRegistry({ type: 'etcd', hosts: 'http://a:1', retryMaxDelayMs: -1 })).message).toContain('retryMaxDelayMs');
   });
 });
 

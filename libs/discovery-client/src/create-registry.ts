@@ -40,16 +40,22 @@ export function createRegistry(config: RegistryConfigInput, deps: CreateRegistry
         keyPrefix: c.keyPrefix,
         ttlSec: c.ttlSec,
         callTimeoutMs: c.callTimeoutMs,
+        attemptTimeoutMs: c.attemptTimeoutMs,
+        retryMaxDelayMs: c.retryMaxDelayMs,
         ...deps,
       });
     case 'redis':
       return new RedisRegistry({
         env: c.env,
-        url: c.url,
+        // The schema let exactly one of the two through: a single Redis or a Cluster.
+        ...(c.clusterNodes !== undefined ? { clusterNodes: c.clusterNodes } : { url: c.url! }),
+        ...(c.password !== undefined ? { password: c.password } : {}),
         keyPrefix: c.keyPrefix,
         ttlSec: c.ttlSec,
         pollIntervalMs: c.pollIntervalMs,
         callTimeoutMs: c.callTimeoutMs,
+        attemptTimeoutMs: c.attemptTimeoutMs,
+        retryMaxDelayMs: c.retryMaxDelayMs,
         ...deps,
       });
   }

@@ -14,6 +14,12 @@ export const RegistryErrorCode = {
   ENV_MISMATCH: 'GOIM_ERR_REGISTRY_ENV_MISMATCH',
   /** The backend (etcd, Redis) refused or failed a call; the cause is attached. */
   BACKEND: 'GOIM_ERR_REGISTRY_BACKEND',
+  /**
+   * One attempt to establish a watch or a registration did not finish within `attemptTimeoutMs`
+   * (e.g. etcd unreachable: its watch creation waits for a connection). The attempt was abandoned
+   * and what it had created released; with retries on (the default) the next attempt follows.
+   */
+  TIMEOUT: 'GOIM_ERR_REGISTRY_TIMEOUT',
 } as const;
 export type RegistryErrorCode = (typeof RegistryErrorCode)[keyof typeof RegistryErrorCode];
 

@@ -3,7 +3,8 @@ import { Etcd3 } from 'etcd3';
 import { requireService, uniquePrefix, waitFor } from '@goim/testkit';
 import { EtcdRegistry, RegistryErrorCode, createRegistry, type InstanceSnapshot } from './index.js';
 import { describeRegistryContract } from './testing/index.js';
-import { spawnRegisteredChild } from './testing-fixtures/spawn-child.js';
+import { expectKilledChildDropped } from './testing-fixtures/spawn-child.js';
+import { cometInstance } from './testing-fixtures/instances.js';
 
 const hosts = () => requireService('GOIM_TEST_ETCD_URL');
 const prefix = `/${uniquePrefix('disc')}/`;
@@ -87,19 +88,10 @@ describe('EtcdRegistry', () => {
     raw.close();
   });
 
-  const comet = (hostname: string) => ({
-    region: 'sh',
-    zone: 'sh001',
-    appid: 'goim.comet',
-    hostname,
-    addrs: ['grpc://10.0.0.1:3109'],
-    version: '1',
-    metadata: { weight: '10' },
-  });
 
   it('writes goim’s instance JSON under <prefix><env>/<appid>/<hostname> on a lease of ttlSec', async () => {
     const r = new EtcdRegistry({ hosts: hosts(), env: 'prod', keyPrefix: prefix, ttlSec: 7 });
-    const reg = await r.register(comet('c1'));
+    const reg = await r.register(cometInstance('c1'));
     const key = `${prefix}prod/goim.comet/c1`;
     expect(JSON.parse((await raw.get(key).string())!)).toEqual(reg.instance);
     const kv = await raw.get(key).exec();
@@ -112,7 +104,7 @@ describe('EtcdRegistry', () => {
 
   it('grants a new lease and writes the instance again when its lease is revoked under it', async () => {
     const r = new EtcdRegistry({ hosts: hosts(), env: 'regrant', keyPrefix: prefix, ttlSec: 2, regrantDelayMs: 50 });
-    const reg = await r.register(comet('c2'));
+    const reg = await r.register(cometInstance('c2'));
     const key = `${prefix}regrant/goim.comet/c2`;
     const before = (await raw.get(key).exec()).kvs[0]!.lease;
     const seen: InstanceSnapshot[] = [];
@@ -134,7 +126,7 @@ describe('EtcdRegistry', () => {
   it('skips a corrupt value instead of failing the read', async () => {
     const r = new EtcdRegistry({ hosts: hosts(), env: 'corrupt', keyPrefix: prefix });
     await raw.put(`${prefix}corrupt/goim.comet/bad`).value('not json');
-    await r.register(comet('good'));
+    await r.register(cometInstance('good'));
     expect((await r.fetch('goim.comet')).instances.map((i) => i.hostname)).toEqual(['good']);
     await raw.delete().key(`${prefix}corrupt/goim.comet/bad`);
     await r.close();
@@ -149,28 +141,14 @@ describe('EtcdRegistry', () => {
   it('drops the instance of a process killed with SIGKILL within TTL + margin', async () => {
     const ttlSec = 2;
     const observer = new EtcdRegistry({ hosts: hosts(), env: 'sigkill', keyPrefix: prefix, ttlSec });
-    const seen: InstanceSnapshot[] = [];
-    await observer.watch('goim.comet', (s) => {
-      seen.push(s);
-    });
-    const child = await spawnRegisteredChild({ backend: 'etcd', url: hosts(), env: 'sigkill', ttlSec, keyPrefix: prefix, hostname: 'child' });
-    try {
-      await waitFor(() => seen[seen.length - 1]?.instances.some((i) => i.hostname === 'child' && i.version === 'child'), 'the child registered');
-      await new Promise((r) => setTimeout(r, ttlSec * 1000 * 1.5));
-      expect(seen[seen.length - 1]!.instances.map((i) => i.hostname)).toEqual(['child']);
-    } finally {
-      await child.kill();
-    }
-    const killedAt = Date.now();
-    await waitFor(() => seen[seen.length - 1]?.instances.length === 0, 'the killed child gone', (ttlSec + 4) * 1000);
-    expect(Date.now() - killedAt).toBeLessThan((ttlSec + 4) * 1000);
+    await expectKilledChildDropped(observer, { backend: 'etcd', url: hosts(), env: 'sigkill', ttlSec, keyPrefix: prefix });
     await observer.close();
   }, 40_000);
 
   it('is what createRegistry builds for type etcd', async () => {
     const r = createRegistry({ type: 'etcd', hosts: hosts(), env: 'factory', keyPrefix: prefix });
     expect(r).toBeInstanceOf(EtcdRegistry);
-    const reg = await r.register({ ...comet('made'), env: 'factory' });
+    const reg = await r.register({ ...cometInstance('made'), env: 'factory' });
     expect((await r.fetch('goim.comet')).instances).toEqual([reg.instance]);
     await r.close();
   });
@@ -184,10 +162,10 @@ describe('EtcdRegistry', () => {
     await watcher.watch('goim.comet', (s) => {
       seen.push(s);
     });
-    const a = await writer.register(comet('a'));
+    const a = await writer.register(cometInstance('a'));
     await waitFor(() => hostsSeen().join() === 'a', 'a');
     link.pause();
-    await writer.register(comet('b'));
+    await writer.register(cometInstance('b'));
     await a.cancel();
     await new Promise((r) => setTimeout(r, 500));
     expect(hostsSeen()).toEqual(['a']); // the outage hides the changes…

@@ -11,7 +11,7 @@
  * watcher is disconnected the prefix is polled every `disconnectedPollMs`.
  */
 import { Etcd3, type Lease, type Watcher } from 'etcd3';
-import { backendErrors, cancelOnClose, envAndPrefix } from './backend-support.js';
+import { backendErrors, cancelOnClose, envAndPrefix, establish, withDeadline, type Reach } from './backend-support.js';
 import { RegistryError, RegistryErrorCode } from './errors.js';
 import { buildSnapshot, checkMetadata, checkName, nextTimestamp, normalizeInput, parseStoredInstance } from './instance.js';
 import { SILENT_LOGGER, type RegistryLogger } from './logger.js';
@@ -41,6 +41,10 @@ export interface EtcdRegistryOptions {
   ttlSec?: number;
   /** Deadline of one etcd call, ms (default 3000). */
   callTimeoutMs?: number;
+  /** Deadline of one attempt to establish a watch or registration, ms (default 5000). */
+  attemptTimeoutMs?: number;
+  /** Cap of the doubling pause between attempts, ms (default 5000); 0 = reject on the first failure. */
+  retryMaxDelayMs?: number;
   /** Pause before granting a new lease after one was lost, ms (default 1000). */
   regrantDelayMs?: number;
   /**
@@ -65,7 +69,7 @@ function cappedBackoff(ms: number, maxMs: number): Backoff {
   return { duration: ms, next: () => cappedBackoff(Math.min(ms * 2, maxMs), maxMs) };
 }
 
-const { fail, invalidOption, intOption, closed } = backendErrors('EtcdRegistry');
+const { fail, invalidOption, intOption, closed, reach } = backendErrors('EtcdRegistry');
 
 /** {@link Registry} on etcd v3: leased keys with keep-alive, prefix watches. */
 export class EtcdRegistry implements Registry {
@@ -77,6 +81,8 @@ export class EtcdRegistry implements Registry {
   private readonly callTimeoutMs: number;
   private readonly regrantDelayMs: number;
   private readonly disconnectedPollMs: number;
+  private readonly reach: Reach;
+  private readonly closeController = new AbortController();
   private readonly polls = new Map<SnapshotWatch, NodeJS.Timeout>();
   private readonly now: () => number;
   private readonly logger: RegistryLogger;
@@ -96,14 +102,17 @@ export class EtcdRegistry implements Registry {
     this.callTimeoutMs = intOption('callTimeoutMs', options.callTimeoutMs, DEFAULT_CALL_TIMEOUT_MS, 1);
     this.regrantDelayMs = intOption('regrantDelayMs', options.regrantDelayMs, DEFAULT_REGRANT_DELAY_MS, 0);
     this.disconnectedPollMs = intOption('disconnectedPollMs', options.disconnectedPollMs, DEFAULT_DISCONNECTED_POLL_MS, 10);
+    const withReach = reach(options);
     this.now = options.now ?? Date.now;
     this.logger = options.logger ?? SILENT_LOGGER;
+    let target = 'etcd (injected client)';
     if (options.client) {
       this.client = options.client;
       this.ownsClient = false;
     } else {
       const hosts = (typeof options.hosts === 'string' ? options.hosts.split(',') : options.hosts!).map((h) => h.trim()).filter((h) => h);
       if (hosts.length === 0 || hosts.some((h) => !/^https?:\/\/\S+$/.test(h))) throw invalidOption('`hosts` must be http://host:port endpoints');
+      target = `etcd ${hosts.join(',')}`;
       this.client = new Etcd3({
         hosts,
         dialTimeout: this.callTimeoutMs,
@@ -113,6 +122,7 @@ export class EtcdRegistry implements Registry {
       });
       this.ownsClient = true;
     }
+    this.reach = withReach({ target, logger: this.logger, closeSignal: this.closeController.signal });
   }
 
   /** `<prefix><env>/<appid>/` */
@@ -127,7 +137,7 @@ export class EtcdRegistry implements Registry {
     const previous = this.registrations.get(id);
     const instance: Instance = { ...base, latest_timestamp: nextTimestamp(this.now(), previous?.instance.latest_timestamp) };
     const reg = new EtcdRegistration(this, instance, `${this.appPrefix(base.appid)}${base.hostname}`);
-    await reg.start();
+    await establish(this.reach, `register of ${id}`, (signal) => reg.start(signal), { appid: base.appid, hostname: base.hostname });
     if (this.closed) {
       // close() ran while the write was in flight and could not see this registration.
       await reg.cancel().catch(() => undefined);
@@ -152,27 +162,52 @@ export class EtcdRegistry implements Registry {
     this.watches.add(w);
     try {
       // Watch first, then read: a change between the two is then seen twice, never missed.
-      const watcher = await this.client.watch().prefix(this.appPrefix(appid)).create();
-      this.watchers.set(w, watcher);
-      const refresh = () => w.refresh();
-      watcher.on('put', refresh);
-      watcher.on('delete', refresh);
-      // Fires again after every reconnect: events missed while disconnected are re-read.
-      watcher.on('connected', () => {
-        this.stopPolling(w);
-        w.refresh();
-      });
-      watcher.on('disconnected', (err) => {
-        this.logger.warn({ err, appid }, 'discovery etcd watcher disconnected');
-        if (this.watches.has(w) && !this.polls.has(w)) this.polls.set(w, setInterval(refresh, this.disconnectedPollMs));
-      });
-      watcher.on('error', (err) => this.logger.warn({ err, appid }, 'discovery etcd watcher error'));
-      await w.start();
+      await w.start(() => establish(this.reach, `watch of ${appid}`, (signal) => this.attachAndLoad(w, signal), { appid }));
     } catch (err) {
       await this.unwatch(w);
       throw err instanceof RegistryError ? err : fail(`watch of ${appid}`, err);
     }
     return w;
+  }
+
+  /**
+   * One attempt to start watch `w`: a prefix watcher, connected, then the first read. When the
+   * attempt is abandoned (deadline, failure, close) its watcher is cancelled, also if etcd
+   * answers only later.
+   */
+  private async attachAndLoad(w: SnapshotWatch, signal: AbortSignal): Promise<InstanceSnapshot> {
+    const appid = w.appid;
+    // `watcher()` attaches at once without waiting for the stream (unlike `create()`), so the
+    // attempt holds the Watcher and can cancel it while it still waits to connect.
+    const watcher = this.client.watch().prefix(this.appPrefix(appid)).watcher();
+    this.watchers.set(w, watcher);
+    // An 'error' listener stays for the watcher's whole life: an emitter without one throws.
+    watcher.on('error', (err) => this.logger.warn({ err, appid }, 'discovery etcd watcher error'));
+    const drop = () => void this.dropWatcher(w, watcher);
+    signal.addEventListener('abort', drop, { once: true });
+    await new Promise<void>((resolve, reject) => {
+      const onAbort = () => reject(signal.reason as Error);
+      signal.addEventListener('abort', onAbort, { once: true });
+      watcher.once('connected', () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      });
+    });
+    const refresh = () => w.refresh();
+    watcher.on('put', refresh);
+    watcher.on('delete', refresh);
+    // Fires again after every reconnect: events missed while disconnected are re-read.
+    watcher.on('connected', () => {
+      this.stopPolling(w);
+      w.refresh();
+    });
+    watcher.on('disconnected', (err) => {
+      this.logger.warn({ err, appid }, 'discovery etcd watcher disconnected');
+      if (this.watches.has(w) && this.watchers.get(w) === watcher && !this.polls.has(w)) this.polls.set(w, setInterval(refresh, this.disconnectedPollMs));
+    });
+    const snapshot = await this.load(appid);
+    signal.removeEventListener('abort', drop);
+    return snapshot;
   }
 
   close(): Promise<void> {
@@ -182,6 +217,7 @@ export class EtcdRegistry implements Registry {
 
   private async shutdown(): Promise<void> {
     this.closed = true;
+    this.closeController.abort();
     await cancelOnClose(this.registrations.values(), this.logger, 'lease');
     for (const w of [...this.watches]) await w.stop();
     if (this.ownsClient) this.client.close();
@@ -246,15 +282,26 @@ export class EtcdRegistry implements Registry {
 
   private async unwatch(w: SnapshotWatch): Promise<void> {
     this.watches.delete(w);
-    this.stopPolling(w);
     const watcher = this.watchers.get(w);
-    this.watchers.delete(w);
-    if (watcher) {
-      watcher.removeAllListeners('put');
-      watcher.removeAllListeners('delete');
-      watcher.removeAllListeners('connected');
-      await watcher.cancel().catch((err: unknown) => this.logger.warn({ err }, 'discovery etcd watcher cancel failed'));
+    if (watcher) await this.dropWatcher(w, watcher);
+  }
+
+  /**
+   * Stops polling for `w` and cancels `watcher`. Bounded by the call deadline: etcd3's cancel
+   * of a watcher whose creation is in flight waits for the stream, which may never come.
+   */
+  private async dropWatcher(w: SnapshotWatch, watcher: Watcher): Promise<void> {
+    if (this.watchers.get(w) === watcher) {
+      this.watchers.delete(w);
+      this.stopPolling(w);
     }
+    watcher.removeAllListeners('put');
+    watcher.removeAllListeners('delete');
+    watcher.removeAllListeners('connected');
+    watcher.removeAllListeners('disconnected');
+    await withDeadline(watcher.cancel(), this.callTimeoutMs, () => new Error(`no reply within ${this.callTimeoutMs} ms`)).catch((err: unknown) =>
+      this.logger.warn({ err }, 'discovery etcd watcher cancel failed'),
+    );
   }
 
   private checkOpen(): void {
@@ -278,9 +325,12 @@ class EtcdRegistration implements Registration {
     this.json = JSON.stringify(instance);
   }
 
-  /** Grants a lease and writes the instance under it. */
-  start(): Promise<void> {
-    return this.serial(() => this.grantAndPut());
+  /**
+   * Grants a lease and writes the instance under it. When `signal` aborts (the attempt was
+   * abandoned) the lease is revoked, also if its grant or put completes only later.
+   */
+  start(signal?: AbortSignal): Promise<void> {
+    return this.serial(() => this.grantAndPut(signal));
   }
 
   async update(metadata: Record<string, string>): Promise<void> {
@@ -328,16 +378,26 @@ class EtcdRegistration implements Registration {
     lease?.revoke(this.owner.deadline()).catch((err: unknown) => this.owner.log.debug({ err }, 'discovery: revoking a superseded lease failed'));
   }
 
-  private async grantAndPut(): Promise<void> {
+  private async grantAndPut(signal?: AbortSignal): Promise<void> {
     const lease = this.owner.lease();
     // Registered before the first await, so a loss during the put is not missed.
     lease.on('lost', (err) => this.onLost(lease, err));
+    // revoke() waits for the grant: a lease granted after the attempt was given up is revoked
+    // then, with whatever key its put wrote; one never granted needs nothing.
+    const abandon = () => {
+      if (this.current === lease) this.current = undefined;
+      lease.revoke(this.owner.deadline()).catch((err: unknown) => this.owner.log.debug({ err }, 'discovery: revoking an abandoned lease failed; it expires by TTL'));
+    };
+    signal?.addEventListener('abort', abandon, { once: true });
     try {
       await lease.put(this.key).value(this.json).options(this.owner.deadline());
     } catch (err) {
+      signal?.removeEventListener('abort', abandon);
       lease.release();
       throw fail(`register of ${this.instance.hostname}`, err);
     }
+    if (signal?.aborted) throw signal.reason as Error;
+    signal?.removeEventListener('abort', abandon);
     this.current = lease;
   }
 

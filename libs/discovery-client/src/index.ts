@@ -1,6 +1,7 @@
 export { version } from './version.js';
 export { RegistryError, RegistryErrorCode } from './errors.js';
 export {
+  DEFAULT_ATTEMPT_TIMEOUT_MS,
   DEFAULT_CALL_TIMEOUT_MS,
   DEFAULT_DISCONNECTED_POLL_MS,
   DEFAULT_ENV,
@@ -8,6 +9,7 @@ export {
   DEFAULT_REDIS_POLL_INTERVAL_MS,
   DEFAULT_REDIS_PREFIX,
   DEFAULT_REGRANT_DELAY_MS,
+  DEFAULT_RETRY_MAX_DELAY_MS,
   DEFAULT_TTL_SEC,
   etcdRegistryOptionsSchema,
   instanceConfigSchema,
@@ -25,6 +27,6 @@ export type { Instance, InstanceInput, InstanceSnapshot, Registration, Registry,
 export type { InstanceConfig, RegistryConfig, RegistryConfigInput } from './options.js';
 export type { RegistryLogger } from './logger.js';
 export type { StaticRegistryOptions } from './static-registry.js';
-export type { RedisRegistryOptions } from './redis-registry.js';
+export type { RedisRegistryClient, RedisRegistryOptions } from './redis-registry.js';
 export type { EtcdRegistryOptions } from './etcd-registry.js';
 export type { CreateRegistryDeps } from './create-registry.js';

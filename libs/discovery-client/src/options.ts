@@ -13,7 +13,7 @@ export const DEFAULT_ENV = 'dev';
 export const DEFAULT_TTL_SEC = 10;
 /** etcd key prefix; keys read `<prefix><env>/<appid>/<hostname>`. */
 export const DEFAULT_ETCD_PREFIX = '/goim/discovery/';
-/** Redis key prefix; keys read `<prefix><env>:<appid>:<hostname>`. */
+/** Redis key prefix; keys read `{<prefix><env>:<appid>}:<hostname>` (one hash tag per appid). */
 export const DEFAULT_REDIS_PREFIX = 'goim:discovery:';
 /** Redis watch polling period, ms: bounds how late a watcher sees an instance that expired (TTL + this). */
 export const DEFAULT_REDIS_POLL_INTERVAL_MS = 1_000;
@@ -23,6 +23,16 @@ export const DEFAULT_REGRANT_DELAY_MS = 1_000;
 export const DEFAULT_DISCONNECTED_POLL_MS = 1_000;
 /** Deadline of one etcd/Redis call made by the registry, ms. */
 export const DEFAULT_CALL_TIMEOUT_MS = 3_000;
+/**
+ * Deadline of one attempt to establish a watch (connect, create the watcher or subscription,
+ * read the first snapshot) or a registration (grant, write), ms. A hung attempt is abandoned,
+ * what it created is released, and the next attempt follows.
+ */
+export const DEFAULT_ATTEMPT_TIMEOUT_MS = 5_000;
+/** Pause after the first failed attempt of `watch`/`register`, ms; it doubles up to the cap. */
+export const RETRY_MIN_DELAY_MS = 250;
+/** Cap of the pause between attempts of `watch`/`register` while the backend is unreachable, ms. */
+export const DEFAULT_RETRY_MAX_DELAY_MS = 5_000;
 
 const name = z
   .string()
@@ -48,6 +58,24 @@ const common = {
   /** Deployment env (goim `DEPLOY_ENV`), default `dev`; registries of different envs never see each other. */
   env: name.default(DEFAULT_ENV),
 };
+
+/** Options of the shared backends (etcd, Redis) about reaching them. */
+const reach = {
+  /** Deadline of one etcd/Redis call, ms (default 3000). */
+  callTimeoutMs: z.number().int().min(1).default(DEFAULT_CALL_TIMEOUT_MS),
+  /**
+   * Deadline of one attempt to establish a watch or a registration, ms (default 5000); a hung
+   * attempt (backend down) is abandoned, its watcher/lease/key released, and retried.
+   */
+  attemptTimeoutMs: z.number().int().min(1).default(DEFAULT_ATTEMPT_TIMEOUT_MS),
+  /**
+   * Longest pause between attempts while the backend is unreachable, ms (default 5000; the
+   * pause starts at 250 and doubles). 0 = no retry: `watch`/`register` reject on the first failure.
+   */
+  retryMaxDelayMs: z.number().int().min(0).default(DEFAULT_RETRY_MAX_DELAY_MS),
+};
+
+const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected "host:port"');
 
 /** `{ type: 'static' }`: a fixed list of instances plus whatever this process registers. */
 export const staticRegistryOptionsSchema = z
@@ -76,8 +104,7 @@ export const etcdRegistryOptionsSchema = z
     keyPrefix: z.string().min(1).default(DEFAULT_ETCD_PREFIX),
     /** Lease TTL, seconds (default 10, minimum 2: etcd rounds lower TTLs up anyway). */
     ttlSec: z.number().int().min(2).max(3600).default(DEFAULT_TTL_SEC),
-    /** Deadline of one etcd call, ms (default 3000). */
-    callTimeoutMs: z.number().int().min(1).default(DEFAULT_CALL_TIMEOUT_MS),
+    ...reach,
   })
   .strict()
   .refine((o) => (o.username === undefined) === (o.password === undefined), {
@@ -85,23 +112,46 @@ export const etcdRegistryOptionsSchema = z
     message: '`username` and `password` go together',
   });
 
-/** `{ type: 'redis' }`: instance keys with TTL, pub/sub change notices plus polling. */
+/**
+ * `{ type: 'redis' }`: instance keys with TTL, pub/sub change notices plus polling; exactly one
+ * of `url` (a single Redis) or `clusterNodes` (Redis Cluster seed nodes). `url`, `clusterNodes`
+ * and `password` deliberately repeat @goim/session-store's Redis options (same names, forms and
+ * rules), so operators configure both the same way; the libs stay independent of each other.
+ */
 export const redisRegistryOptionsSchema = z
   .object({
     type: z.literal('redis'),
     ...common,
-    /** `redis://[[user]:password@]host:port[/db]` of a single Redis (Cluster is not supported). */
-    url: z.string().regex(/^rediss?:\/\/.+/, 'expected redis://host:port'),
-    /** Key prefix (default `goim:discovery:`). */
-    keyPrefix: z.string().min(1).default(DEFAULT_REDIS_PREFIX),
+    /** `redis://[[user]:password@]host:port[/db]` or `rediss://…` of a single Redis. */
+    url: z.string().regex(/^rediss?:\/\/.+/, 'expected redis://host:port').optional(),
+    /** Redis Cluster seed nodes, `host:port`, as an array or one comma-separated string. */
+    clusterNodes: z
+      .union([z.string(), z.array(z.string())])
+      .transform((v) => (typeof v === 'string' ? v.split(',') : v).map((s) => s.trim()).filter((s) => s !== ''))
+      .pipe(z.array(hostPort).min(1, 'expected at least one host:port'))
+      .optional(),
+    /** Redis password (AUTH), for every cluster node too; with `url` it may sit in the URL instead. */
+    password: z.string().optional(),
+    /** Key prefix (default `goim:discovery:`); no `{` or `}` (the registry puts a hash tag after it). */
+    keyPrefix: z
+      .string()
+      .min(1)
+      .regex(/^[^{}]*$/, 'must not contain "{" or "}"')
+      .default(DEFAULT_REDIS_PREFIX),
     /** Instance key TTL, seconds (default 10, minimum 1); renewed every ttl/3. */
     ttlSec: z.number().int().min(1).max(3600).default(DEFAULT_TTL_SEC),
     /** Watch polling period, ms (default 1000), catching expiries that publish nothing. */
     pollIntervalMs: z.number().int().min(50).default(DEFAULT_REDIS_POLL_INTERVAL_MS),
-    /** Deadline of one Redis command, ms (default 3000). */
-    callTimeoutMs: z.number().int().min(1).default(DEFAULT_CALL_TIMEOUT_MS),
+    ...reach,
   })
-  .strict();
+  .strict()
+  .superRefine((o, ctx) => {
+    if (o.url !== undefined && o.clusterNodes !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['clusterNodes'], message: '`url` and `clusterNodes` are mutually exclusive' });
+    } else if (o.url === undefined && o.clusterNodes === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['url'], message: 'one of `url` or `clusterNodes` is required' });
+    }
+  });
 
 /** The `discovery` section apps put in their config: one of the three backends, by `type`. */
 export const registryConfigSchema = z.discriminatedUnion('type', [

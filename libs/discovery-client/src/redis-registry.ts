@@ -1,16 +1,21 @@
 /**
- * RedisRegistry: discovery on a single Redis. Each instance is one key
- * `<prefix><env>:<appid>:<hostname>` holding the instance JSON with `EX ttl`, renewed every
- * ttl/3; a per-appid SET `<prefix><env>:<appid>` indexes hostnames (members whose key expired
- * are dropped on the next read). Changes are announced on the channel
- * `<prefix><env>:<appid>:changes`; watchers also poll every `pollIntervalMs`, because an
- * expiry publishes nothing. A process that dies without cancelling is seen gone after at most
- * `ttlSec` s (key expiry) + `pollIntervalMs` (next poll).
+ * RedisRegistry: discovery on a single Redis or a Redis Cluster. All keys of one env and appid
+ * share the hash tag `{<prefix><env>:<appid>}`, so they live in one slot and every script
+ * declares the keys it touches (what Redis Cluster requires):
+ *   `{<prefix><env>:<appid>}:<hostname>`  instance JSON with `EX ttl`, renewed every ttl/3
+ *   `{<prefix><env>:<appid>}`             SET of hostnames (members whose key expired are
+ *                                         dropped on the next read)
+ * Changes are announced on the channel `{<prefix><env>:<appid>}:changes` with classic PUBLISH,
+ * which a Cluster forwards to every node, so one subscriber connection to any node hears all
+ * of them. Watchers also poll every `pollIntervalMs`, because an expiry publishes nothing. A
+ * process that dies without cancelling is seen gone after at most `ttlSec` s (key expiry) +
+ * `pollIntervalMs` (next poll).
  *
- * Redis Cluster is not supported: the scripts read keys they do not declare.
+ * `watch` and `register` retry while Redis is unreachable (see `establish`): each attempt is
+ * bounded by `attemptTimeoutMs`, and every single command by `callTimeoutMs`.
  */
-import { Redis } from 'ioredis';
-import { backendErrors, cancelOnClose, envAndPrefix } from './backend-support.js';
+import { Cluster, Redis } from 'ioredis';
+import { backendErrors, cancelOnClose, envAndPrefix, establish, withDeadline, type Reach } from './backend-support.js';
 import { RegistryError, RegistryErrorCode } from './errors.js';
 import { buildSnapshot, checkMetadata, checkName, nextTimestamp, normalizeInput, parseStoredInstance } from './instance.js';
 import { SILENT_LOGGER, type RegistryLogger } from './logger.js';
@@ -18,22 +23,33 @@ import { DEFAULT_CALL_TIMEOUT_MS, DEFAULT_REDIS_POLL_INTERVAL_MS, DEFAULT_REDIS_
 import type { Instance, InstanceInput, InstanceSnapshot, Registration, Registry, SnapshotListener, Watch } from './registry.js';
 import { SnapshotWatch } from './snapshot-watch.js';
 
-/** Options of {@link RedisRegistry}: exactly one of `url` and `client`. */
+/** The ioredis client a {@link RedisRegistry} talks through: a single Redis or a Cluster. */
+export type RedisRegistryClient = Redis | Cluster;
+
+/** Options of {@link RedisRegistry}: exactly one of `url`, `clusterNodes` and `client`. */
 export interface RedisRegistryOptions {
   /** Deployment env served (default `dev`). */
   env?: string;
-  /** `redis://host:port[/db]`: the registry creates (and closes) its own client. */
+  /** `redis://host:port[/db]` of a single Redis: the registry creates (and closes) its own client. */
   url?: string;
-  /** An ioredis `Redis` client; the registry never closes it (it duplicates it for pub/sub). */
-  client?: Redis;
-  /** Key prefix (default `goim:discovery:`). */
+  /** Redis Cluster seed nodes `host:port` (array or comma-separated): the registry creates (and closes) a Cluster client. */
+  clusterNodes?: string | string[];
+  /** AUTH password with `url` or `clusterNodes` (every cluster node). */
+  password?: string;
+  /** An ioredis `Redis` or `Cluster`; the registry never closes it (it duplicates it for pub/sub). */
+  client?: RedisRegistryClient;
+  /** Key prefix (default `goim:discovery:`); no `{` or `}`. */
   keyPrefix?: string;
   /** Instance key TTL, seconds (default 10, integer ≥ 1). */
   ttlSec?: number;
   /** Watch polling period, ms (default 1000, ≥ 50). */
   pollIntervalMs?: number;
-  /** Per-command deadline when the registry creates the client, ms (default 3000). */
+  /** Deadline of one Redis command, ms (default 3000). */
   callTimeoutMs?: number;
+  /** Deadline of one attempt to establish a watch or registration, ms (default 5000). */
+  attemptTimeoutMs?: number;
+  /** Cap of the doubling pause between attempts, ms (default 5000); 0 = reject on the first failure. */
+  retryMaxDelayMs?: number;
   /** Clock in ms (default `Date.now`), for latest_timestamp. */
   now?: () => number;
   logger?: RegistryLogger;
@@ -71,29 +87,36 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0`;
 
-// KEYS: index key. ARGV: instance key prefix. Values of every live member; dead members are
-// removed from the index in the same atomic step, so a concurrent re-register cannot be lost.
+// KEYS: index key, then the instance key of every hostname in ARGV (same order). Values of the
+// live ones; dead members are removed from the index in the same atomic step, so a concurrent
+// re-register cannot be lost. (The member list is read first with SMEMBERS: a script must
+// declare its keys up front.)
 const LIST = `
 local out = {}
-for _, h in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  local v = redis.call('GET', ARGV[1] .. h)
+for i, h in ipairs(ARGV) do
+  local v = redis.call('GET', KEYS[i + 1])
   if v then out[#out + 1] = v else redis.call('SREM', KEYS[1], h) end
 end
 return out`;
 
-const { fail, invalidOption, intOption, closed } = backendErrors('RedisRegistry');
+const { fail, invalidOption, intOption, closed, reach } = backendErrors('RedisRegistry');
 
-/** {@link Registry} on Redis: TTL keys renewed every ttl/3, pub/sub change notices plus polling. */
+const HOST_PORT = /^[^\s:]+:\d{1,5}$/;
+
+/** {@link Registry} on Redis or Redis Cluster: TTL keys renewed every ttl/3, pub/sub change notices plus polling. */
 export class RedisRegistry implements Registry {
   readonly env: string;
   readonly ttlSec: number;
   readonly pollIntervalMs: number;
   private readonly prefix: string;
-  private readonly client: Redis;
+  private readonly client: RedisRegistryClient;
   private readonly ownsClient: boolean;
+  private readonly callTimeoutMs: number;
+  private readonly reach: Reach;
+  private readonly closeController = new AbortController();
   private readonly now: () => number;
   private readonly logger: RegistryLogger;
-  private subscriber: Redis | undefined;
+  private subscriber: RedisRegistryClient | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
   private readonly watches = new Set<SnapshotWatch>();
   /** `appid/hostname` → the live registration this registry holds for it. */
@@ -102,29 +125,56 @@ export class RedisRegistry implements Registry {
   private closing: Promise<void> | undefined;
 
   constructor(options: RedisRegistryOptions) {
-    if ((options.url === undefined) === (options.client === undefined)) {
-      throw invalidOption('exactly one of `url` and `client` is required');
-    }
+    const given = [options.url, options.clusterNodes, options.client].filter((x) => x !== undefined).length;
+    if (given !== 1) throw invalidOption('exactly one of `url`, `clusterNodes` and `client` is required');
+    if (options.client && options.password !== undefined) throw invalidOption('`client` and `password` are mutually exclusive (configure the client yourself)');
     ({ env: this.env, prefix: this.prefix } = envAndPrefix(options, DEFAULT_REDIS_PREFIX, invalidOption));
+    // The prefix sits in front of the hash tag; a brace in it would move the tag.
+    if (/[{}]/.test(this.prefix)) throw invalidOption('`keyPrefix` must not contain "{" or "}"');
     this.ttlSec = intOption('ttlSec', options.ttlSec, DEFAULT_TTL_SEC, 1);
     this.pollIntervalMs = intOption('pollIntervalMs', options.pollIntervalMs, DEFAULT_REDIS_POLL_INTERVAL_MS, 50);
-    const callTimeoutMs = intOption('callTimeoutMs', options.callTimeoutMs, DEFAULT_CALL_TIMEOUT_MS, 1);
+    this.callTimeoutMs = intOption('callTimeoutMs', options.callTimeoutMs, DEFAULT_CALL_TIMEOUT_MS, 1);
+    const withReach = reach(options);
     this.now = options.now ?? Date.now;
     this.logger = options.logger ?? SILENT_LOGGER;
+    let target: string;
     if (options.client) {
       this.client = options.client;
       this.ownsClient = false;
+      target = describeClient(options.client);
     } else {
-      if (!/^rediss?:\/\/.+/.test(options.url!)) throw invalidOption('`url` must look like redis://host:port');
-      this.client = new Redis(options.url!, { commandTimeout: callTimeoutMs, maxRetriesPerRequest: 2 });
+      const common = {
+        commandTimeout: this.callTimeoutMs,
+        maxRetriesPerRequest: 2,
+        ...(options.password !== undefined ? { password: options.password } : {}),
+      };
+      if (options.url !== undefined) {
+        if (!/^rediss?:\/\/.+/.test(options.url)) throw invalidOption('`url` must look like redis://host:port');
+        this.client = new Redis(options.url, common);
+        target = `redis ${redactUrl(options.url)}`;
+      } else {
+        const nodes = (typeof options.clusterNodes === 'string' ? options.clusterNodes.split(',') : options.clusterNodes!)
+          .map((n) => n.trim())
+          .filter((n) => n !== '');
+        if (nodes.length === 0 || nodes.some((n) => !HOST_PORT.test(n))) throw invalidOption('`clusterNodes` must be host:port entries');
+        // Commands wait in the Cluster's offline queue while it is down; every call the registry
+        // makes is bounded by callTimeoutMs instead (see call()), and what runs late is harmless:
+        // a renewal of a live key, a read, or an abandoned registration followed by its retraction.
+        this.client = new Cluster(
+          nodes.map((n) => ({ host: n.slice(0, n.lastIndexOf(':')), port: Number(n.slice(n.lastIndexOf(':') + 1)) })),
+          { redisOptions: common },
+        );
+        target = `redis-cluster ${nodes.join(',')}`;
+      }
       this.ownsClient = true;
-      this.client.on('error', (err: Error) => this.logger.warn({ err }, 'discovery redis client error'));
+      this.watchHealth(this.client, target, 'client');
     }
+    this.reach = withReach({ target, logger: this.logger, closeSignal: this.closeController.signal });
   }
 
-  /** `<prefix><env>:<appid>` */
+  /** `{<prefix><env>:<appid>}`: the hash tag all keys of the appid share, and the index key. */
   private appKey(appid: string): string {
-    return `${this.prefix}${this.env}:${appid}`;
+    return `{${this.prefix}${this.env}:${appid}}`;
   }
 
   async register(input: InstanceInput): Promise<Registration> {
@@ -134,7 +184,20 @@ export class RedisRegistry implements Registry {
     const previous = this.registrations.get(id);
     const instance: Instance = { ...base, latest_timestamp: nextTimestamp(this.now(), previous?.instance.latest_timestamp) };
     const reg = new RedisRegistration(this, instance, this.appKey(base.appid));
-    await reg.put();
+    let attempt = 0;
+    await establish(
+      this.reach,
+      `register of ${id}`,
+      async (signal) => {
+        // A fresh latest_timestamp per retry: the retraction of an abandoned attempt deletes only
+        // that attempt's exact value, never a later one.
+        if (attempt++ > 0) reg.restamp();
+        const json = reg.currentJson;
+        signal.addEventListener('abort', () => reg.retract(json), { once: true });
+        await reg.put();
+      },
+      { appid: base.appid, hostname: base.hostname },
+    );
     if (this.closed) {
       // close() ran while the write was in flight and could not see this registration.
       await reg.cancel().catch(() => undefined);
@@ -160,9 +223,21 @@ export class RedisRegistry implements Registry {
     const w = new SnapshotWatch(appid, () => this.load(appid), onChange, this.logger, (x) => this.unwatch(x));
     this.watches.add(w);
     try {
-      await this.subscribe(`${this.appKey(appid)}:changes`);
-      this.startPolling();
-      await w.start();
+      // Subscribe first, then read: a change between the two is then seen twice, never missed.
+      // An abandoned attempt leaves nothing behind: the subscription serves the next attempt
+      // and is dropped by unwatch() if the watch ends without one succeeding.
+      await w.start(() =>
+        establish(
+          this.reach,
+          `watch of ${appid}`,
+          async () => {
+            await this.subscribe(`${this.appKey(appid)}:changes`);
+            this.startPolling();
+            return this.load(appid);
+          },
+          { appid },
+        ),
+      );
     } catch (err) {
       await this.unwatch(w);
       throw err instanceof RegistryError ? err : fail(`watch of ${appid}`, err);
@@ -177,6 +252,7 @@ export class RedisRegistry implements Registry {
 
   private async shutdown(): Promise<void> {
     this.closed = true;
+    this.closeController.abort();
     await cancelOnClose(this.registrations.values(), this.logger, 'key');
     for (const w of [...this.watches]) await w.stop();
     if (this.pollTimer) clearInterval(this.pollTimer);
@@ -190,11 +266,7 @@ export class RedisRegistry implements Registry {
 
   /** @internal */
   async eval(script: string, keys: string[], args: Array<string | number>, what: string): Promise<unknown> {
-    try {
-      return await this.client.eval(script, keys.length, ...keys, ...args);
-    } catch (err) {
-      throw fail(what, err);
-    }
+    return this.call(what, () => this.client.eval(script, keys.length, ...keys, ...args));
   }
 
   /** @internal */
@@ -221,14 +293,21 @@ export class RedisRegistry implements Registry {
 
   // ---- watches ----
 
+  /** One Redis command under the registry's call deadline; failures become GOIM_ERR_REGISTRY_BACKEND. */
+  private async call<T>(what: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await withDeadline(run(), this.callTimeoutMs, () => new Error(`no reply within ${this.callTimeoutMs} ms`));
+    } catch (err) {
+      throw fail(what, err);
+    }
+  }
+
   private async load(appid: string): Promise<InstanceSnapshot> {
     const key = this.appKey(appid);
-    let values: string[];
-    try {
-      values = (await this.client.eval(LIST, 1, key, `${key}:`)) as string[];
-    } catch (err) {
-      throw fail(`fetch of ${appid}`, err);
-    }
+    const what = `fetch of ${appid}`;
+    const hosts = await this.call(what, () => this.client.smembers(key));
+    const values =
+      hosts.length === 0 ? [] : ((await this.call(what, () => this.client.eval(LIST, hosts.length + 1, key, ...hosts.map((h) => `${key}:${h}`), ...hosts))) as string[]);
     const list: Instance[] = [];
     for (const v of values) {
       const ins = parseStoredInstance(v);
@@ -243,7 +322,7 @@ export class RedisRegistry implements Registry {
     if (!this.subscriber) {
       const sub = this.client.duplicate();
       this.subscriber = sub;
-      sub.on('error', (err: Error) => this.logger.warn({ err }, 'discovery redis subscriber error'));
+      this.watchHealth(sub, this.reach.target, 'subscriber');
       sub.on('message', (ch: string) => {
         for (const w of this.watches) if (`${this.appKey(w.appid)}:changes` === ch) w.refresh();
       });
@@ -258,7 +337,26 @@ export class RedisRegistry implements Registry {
         for (const w of this.watches) w.refresh();
       });
     }
-    await this.subscriber.subscribe(channel);
+    const sub = this.subscriber;
+    await this.call(`subscribe to ${channel}`, () => sub.subscribe(channel));
+  }
+
+  /**
+   * Logs the first error of an outage (`warn`, with the address) and the recovery (`info`),
+   * not every reconnect attempt (ioredis retries several times a second).
+   */
+  private watchHealth(client: RedisRegistryClient, target: string, role: 'client' | 'subscriber'): void {
+    let down = false;
+    client.on('error', (err: Error) => {
+      if (down || this.closed) return;
+      down = true;
+      this.logger.warn({ err, backend: target, role }, 'discovery redis unreachable; reconnecting');
+    });
+    client.on('ready', () => {
+      if (!down) return;
+      down = false;
+      this.logger.info({ backend: target, role }, 'discovery redis reachable again');
+    });
   }
 
   private startPolling(): void {
@@ -272,8 +370,11 @@ export class RedisRegistry implements Registry {
     this.watches.delete(w);
     const channel = `${this.appKey(w.appid)}:changes`;
     const stillUsed = [...this.watches].some((x) => `${this.appKey(x.appid)}:changes` === channel);
-    if (!stillUsed && this.subscriber) {
-      await this.subscriber.unsubscribe(channel).catch((err: unknown) => this.logger.warn({ err }, 'discovery unsubscribe failed'));
+    const sub = this.subscriber;
+    if (!stillUsed && sub && !this.closed) {
+      await this.call(`unsubscribe from ${channel}`, () => sub.unsubscribe(channel)).catch((err: unknown) =>
+        this.logger.warn({ err }, 'discovery unsubscribe failed'),
+      );
     }
     if (this.watches.size === 0 && this.pollTimer) {
       clearInterval(this.pollTimer);
@@ -303,10 +404,31 @@ class RedisRegistration implements Registration {
     this.keys = [`${appKey}:${instance.hostname}`, appKey];
   }
 
+  /** The JSON the next put writes. */
+  get currentJson(): string {
+    return this.json;
+  }
+
+  /** A newer latest_timestamp before another attempt to register. */
+  restamp(): void {
+    this.instance = { ...this.instance, latest_timestamp: this.owner.stamp(this.instance.latest_timestamp) };
+    this.json = JSON.stringify(this.instance);
+  }
+
   put(): Promise<void> {
     return this.serial(async () => {
       await this.owner.eval(PUT, this.keys, this.owner.scriptArgs(this.instance, this.json), `register of ${this.instance.hostname}`);
     });
+  }
+
+  /**
+   * Deletes `json` if it is still what the key holds: the cleanup of an abandoned register
+   * attempt, whose write may still run after it was given up (queued behind it, so it runs after).
+   */
+  retract(json: string): void {
+    void this.serial(() => this.owner.eval(CANCEL, this.keys, [json, this.instance.hostname, `${this.keys[1]}:changes`], 'retraction')).catch(
+      (err: unknown) => this.owner.log.debug({ err, hostname: this.instance.hostname }, 'discovery: retracting an abandoned register attempt failed; its key expires by TTL'),
+    );
   }
 
   startRenewing(everyMs: number): void {
@@ -362,7 +484,7 @@ class RedisRegistration implements Registration {
   }
 }
 
-async function quit(client: Redis): Promise<void> {
+async function quit(client: RedisRegistryClient): Promise<void> {
   // QUIT on a client that is not connected would wait for a reconnect that may never come.
   if (client.status !== 'ready') {
     client.disconnect();
@@ -381,4 +503,30 @@ async function quit(client: Redis): Promise<void> {
   } finally {
     if (timer) clearTimeout(timer);
   }
+}
+
+/** `redis://host:port/db` without user and password, for log lines. */
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    return u.toString();
+  } catch {
+    return 'redis (unparsable url)';
+  }
+}
+
+/** Where an injected client points, for log lines. */
+function describeClient(client: RedisRegistryClient): string {
+  if (client.isCluster) {
+    // ioredis keeps the seed nodes private; read them only to name the cluster in log lines.
+    const seeds = (client as unknown as { startupNodes?: Array<string | number | { host?: string; port?: number }> }).startupNodes ?? [];
+    const nodes = seeds.map((n) =>
+      typeof n === 'object' ? `${n.host ?? '127.0.0.1'}:${n.port ?? 6379}` : String(n),
+    );
+    return `redis-cluster ${nodes.join(',')}`;
+  }
+  const { host, port } = (client as Redis).options;
+  return `redis ${host ?? '127.0.0.1'}:${port ?? 6379}`;
 }

@@ -93,6 +93,10 @@ export interface Registry {
    * Registering a hostname already registered under the same appid replaces that entry (a
    * restarted process takes over its old id). Bad input rejects with
    * `GOIM_ERR_REGISTRY_INVALID_INSTANCE`; after `close()` with `GOIM_ERR_REGISTRY_CLOSED`.
+   * The shared backends (etcd, Redis) wait for an unreachable backend: attempts bounded by
+   * `attemptTimeoutMs`, a warning per failed attempt, a capped backoff; the promise resolves
+   * once the instance is written, or rejects with `GOIM_ERR_REGISTRY_CLOSED` if the registry is
+   * closed first (with `retryMaxDelayMs: 0`, the first failure rejects instead).
    */
   register(instance: InstanceInput): Promise<Registration>;
 
@@ -103,7 +107,8 @@ export interface Registry {
    * Calls `onChange` with a full snapshot now (before the returned promise resolves) and
    * after every change of `appid`. Identical consecutive snapshots are not repeated. The
    * callback is never invoked concurrently with itself; an exception it throws is logged and
-   * does not end the watch.
+   * does not end the watch. While the backend is unreachable at the start, the shared backends
+   * retry as `register` does; an abandoned attempt leaves no watcher or subscription behind.
    */
   watch(appid: string, onChange: SnapshotListener): Promise<Watch>;
 

@@ -20,21 +20,24 @@ export class SnapshotWatch implements Watch {
     private readonly onStop: (w: SnapshotWatch) => void | Promise<void>,
   ) {}
 
-  /** Loads and delivers the first snapshot; rejects when the backend cannot answer. */
-  async start(): Promise<void> {
+  /**
+   * Loads (through `first`, default the reload function: adapters pass their connect-and-load
+   * retry loop) and delivers the first snapshot; rejects when the backend cannot answer.
+   */
+  async start(first: () => Promise<InstanceSnapshot> = this.load): Promise<void> {
     this.started = true;
     let failure: { err: unknown } | undefined;
     // Registered as the running reload, so change notices arriving meanwhile only mark it
     // dirty instead of delivering concurrently with the first snapshot.
-    const first = (async () => {
+    const initial = (async () => {
       try {
-        await this.deliver(await this.load());
+        await this.deliver(await first());
       } catch (err) {
         failure = { err };
       }
     })();
-    this.running = first;
-    await first;
+    this.running = initial;
+    await initial;
     this.running = undefined;
     if (failure) {
       this.stopped = true;

@@ -7,6 +7,8 @@ import type { StartedService } from './redis.js';
 export interface StartEtcdOptions {
   /** Milliseconds to wait until /health says true (default 30 s). */
   timeoutMs?: number;
+  /** Client port to listen on instead of a free one (a spec that starts etcd late or restarts it at one address). */
+  port?: number;
 }
 
 export interface StartedEtcd extends StartedService {
@@ -18,7 +20,7 @@ export interface StartedEtcd extends StartedService {
 export async function startEtcd(opts: StartEtcdOptions = {}): Promise<StartedEtcd> {
   const { etcd: bin } = await ensureBinaries(['etcd']);
   const dir = makeTempDir('etcd');
-  const [clientPort, peerPort] = await freePorts(2);
+  const [clientPort, peerPort] = opts.port !== undefined ? [opts.port, ...(await freePorts(1))] : await freePorts(2);
   const url = `http://127.0.0.1:${clientPort}`;
   const peer = `http://127.0.0.1:${peerPort}`;
   const proc = spawnService(

@@ -13,6 +13,13 @@ export interface StartedService {
 export interface StartRedisOptions {
   /** Milliseconds to wait until it answers PING (default 20 s). */
   timeoutMs?: number;
+  /**
+   * Listen on this port instead of a free one (startRedis only): a spec that points a client at
+   * an address before the server exists, or restarts a server, reuses a port from `freePort()`.
+   */
+  port?: number;
+  /** The three node ports of startRedisCluster, instead of free ones (same reason as `port`). */
+  ports?: [number, number, number];
 }
 
 export interface StartedRedis extends StartedService {
@@ -58,7 +65,7 @@ function spawnRedis(bin: string, dir: string, name: string, port: number, extra:
 export async function startRedis(opts: StartRedisOptions = {}): Promise<StartedRedis> {
   const { 'redis-server': bin } = await ensureBinaries(['redis-server']);
   const dir = makeTempDir('redis');
-  const [port] = await freePorts(1);
+  const [port] = opts.port !== undefined ? [opts.port] : await freePorts(1);
   const proc = spawnRedis(bin!, dir, 'redis', port!, []);
   const stop = async () => {
     await proc.stop();
@@ -88,7 +95,7 @@ export interface StartedRedisCluster extends StartedService {
 export async function startRedisCluster(opts: StartRedisOptions = {}): Promise<StartedRedisCluster> {
   const bins = await ensureBinaries(['redis-server', 'redis-cli']);
   const dir = makeTempDir('redis-cluster');
-  const all = await freePorts(6);
+  const all = opts.ports ? [...opts.ports, ...(await freePorts(3))] : await freePorts(6);
   const ports = all.slice(0, 3);
   const busPorts = all.slice(3);
   const timeoutMs = opts.timeoutMs ?? 30_000;

@@ -2,7 +2,7 @@
  * A process that registers one instance and then idles until it is killed. Specs start it
  * with tsx and SIGKILL it, to prove that an instance whose process dies without cancelling
  * disappears by TTL alone. Configured by argv[2], a JSON object:
- *   { backend: 'etcd' | 'redis', url, env, ttlSec, keyPrefix, hostname }
+ *   { backend: 'etcd' | 'redis', url?, clusterNodes? (redis), env, ttlSec, keyPrefix, hostname }
  * Prints `registered` on stdout once the instance is written.
  */
 import { EtcdRegistry } from '../etcd-registry.js';
@@ -11,7 +11,8 @@ import type { Registry } from '../registry.js';
 
 interface ChildConfig {
   backend: 'etcd' | 'redis';
-  url: string;
+  url?: string;
+  clusterNodes?: string;
   env: string;
   ttlSec: number;
   keyPrefix: string;
@@ -21,7 +22,9 @@ interface ChildConfig {
 const config = JSON.parse(process.argv[2] ?? '{}') as ChildConfig;
 const common = { env: config.env, ttlSec: config.ttlSec, keyPrefix: config.keyPrefix };
 const registry: Registry =
-  config.backend === 'etcd' ? new EtcdRegistry({ hosts: config.url, ...common }) : new RedisRegistry({ url: config.url, ...common });
+  config.backend === 'etcd'
+    ? new EtcdRegistry({ hosts: config.url!, ...common })
+    : new RedisRegistry({ ...(config.clusterNodes !== undefined ? { clusterNodes: config.clusterNodes } : { url: config.url! }), ...common });
 
 registry
   .register({

@@ -4,6 +4,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { waitFor } from '@goim/testkit';
+import type { InstanceSnapshot, Registry } from '../registry.js';
 
 export interface RegisteredChild {
   /** SIGKILL: no cancel, no revoke, no more renewals — the process is simply gone. */
@@ -42,4 +44,27 @@ export function spawnRegisteredChild(config: Record<string, unknown>, timeoutMs 
       reject(new Error(`child exited (${String(code ?? signal)}) before registering: ${err}`));
     });
   });
+}
+
+/**
+ * The SIGKILL check both shared backends run: a child process registers `child` through
+ * `config`, stays visible to `observer`'s watch past 1.5 TTL (its renewals work), is SIGKILLed,
+ * and must vanish within TTL + 4 s without anyone cancelling it.
+ */
+export async function expectKilledChildDropped(observer: Registry, config: Record<string, unknown> & { ttlSec: number }): Promise<void> {
+  const seen: InstanceSnapshot[] = [];
+  await observer.watch('goim.comet', (s) => {
+    seen.push(s);
+  });
+  const child = await spawnRegisteredChild({ ...config, hostname: 'child' });
+  try {
+    await waitFor(() => seen[seen.length - 1]?.instances.some((i) => i.hostname === 'child' && i.version === 'child'), 'the child registered');
+    await new Promise((r) => setTimeout(r, config.ttlSec * 1000 * 1.5));
+    expect(seen[seen.length - 1]!.instances.map((i) => i.hostname)).toEqual(['child']);
+  } finally {
+    await child.kill();
+  }
+  const killedAt = Date.now();
+  await waitFor(() => seen[seen.length - 1]?.instances.length === 0, 'the killed child gone', (config.ttlSec + 4) * 1000);
+  expect(Date.now() - killedAt).toBeLessThan((config.ttlSec + 4) * 1000);
 }
