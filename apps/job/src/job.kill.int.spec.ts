@@ -98,7 +98,7 @@ describe('job process killed mid-stream (Kafka)', () => {
       try {
         await p;
       } catch (err) {
-        throw new Error(`${(err as Error).message}; delivered ${delivered()} of ${published} published; job logs:\n${logs.join('').slice(-4000)}`);
+        throw new Error(`${(err as Error).message}; delivered ${delivered()} of ${published} published; job logs:\n${logs.join('').slice(-4000)}`, { cause: err });
       }
     };
     await withLogs(waitFor(() => delivered() >= 1, 'the first job to join the group and deliver push 0', 60_000, 20));

@@ -39,6 +39,7 @@ export function summarizeJestResults(json: JestJson, rootDir = ''): JestSummary 
     }
     if (suite.status === 'failed' && suiteFailed === 0) {
       failed++;
+      // eslint-disable-next-line no-control-regex -- strips the ANSI colour codes jest puts in messages
       const first = (suite.message ?? '').replace(/\x1b\[[0-9;]*m/g, '').split('\n').map((l) => l.trim()).find((l) => l && !l.startsWith('●'));
       failures.push(`${rel(suite.name)} (suite failed${first ? `: ${first.slice(0, 160)}` : ''})`);
     }
