@@ -50,45 +50,59 @@ async function main(): Promise<void> {
   const comet = createComet(config, { logic, logger });
   const addresses = await comet.listen();
   let registration: CometRegistration | undefined;
-  if (registry) {
-    if (!addresses.grpc) throw new ConfigError(ConfigErrorCode.INVALID, 'discovery.registry needs rpcServer.addr (job calls the comet over gRPC)');
-    registration = await registerComet(
-      registry,
-      {
-        region: config.env.region,
-        zone: config.env.zone,
-        host: config.env.host,
-        weight: config.env.weight,
-        offline: config.env.offline,
-        addrs: config.env.addrs,
-        grpcAddr: `${advertiseHost(addresses.grpc.host)}:${addresses.grpc.port}`,
-      },
-      comet.buckets,
-      { intervalMs: config.discovery.metadataInterval, logger: logger.child({ component: 'discovery' }) },
-    );
-  }
-  logger.info(
-    { host: config.env.host, region: config.env.region, zone: config.env.zone, addresses, registered: registration !== undefined },
-    'comet started',
-  );
 
+  // Installed as soon as clients can connect, so a signal while registration still waits for
+  // discovery drains them too (op 6) instead of killing the process.
   // Bounded exit: the drain window plus time for discovery and the listeners, then give up.
   const deadlineMs = config.shutdown.drain + 2 * SHUTDOWN_STEP_MS;
   const tolerate = { tolerateFailure: true };
-  handleShutdownSignals({
+  const shutdown = handleShutdownSignals({
     logger,
     fields: { drainMs: config.shutdown.drain },
     deadline: { ms: deadlineMs, fields: { deadlineMs }, message: 'shutdown did not finish in time: exiting' },
     steps: async () => {
       // Leave discovery first: logic stops handing this comet out and job stops routing to it
       // while its clients are told (op 6, reconnect) to move.
-      if (registration) await within(SHUTDOWN_STEP_MS, 'leaving discovery', () => registration.cancel(), logger, tolerate);
+      if (registration) await within(SHUTDOWN_STEP_MS, 'leaving discovery', () => registration!.cancel(), logger, tolerate);
       await comet.close();
       await logicWatch?.stop();
       logic.close();
       if (registry) await within(SHUTDOWN_STEP_MS, 'closing discovery', () => registry.close(), logger, tolerate);
     },
   });
+
+  if (registry) {
+    if (!addresses.grpc) throw new ConfigError(ConfigErrorCode.INVALID, 'discovery.registry needs rpcServer.addr (job calls the comet over gRPC)');
+    try {
+      registration = await registerComet(
+        registry,
+        {
+          region: config.env.region,
+          zone: config.env.zone,
+          host: config.env.host,
+          weight: config.env.weight,
+          offline: config.env.offline,
+          addrs: config.env.addrs,
+          grpcAddr: `${advertiseHost(addresses.grpc.host)}:${addresses.grpc.port}`,
+        },
+        comet.buckets,
+        { intervalMs: config.discovery.metadataInterval, logger: logger.child({ component: 'discovery' }) },
+      );
+    } catch (err) {
+      // Shutting down while registration waited: closing the registry ended the wait.
+      if (shutdown.stopping) return;
+      throw err;
+    }
+    // A signal that arrived while the registration was being written found nothing to cancel.
+    if (shutdown.stopping) {
+      await registration.cancel().catch(() => undefined);
+      return;
+    }
+  }
+  logger.info(
+    { host: config.env.host, region: config.env.region, zone: config.env.zone, addresses, registered: registration !== undefined },
+    'comet started',
+  );
 }
 
 runMain('comet', main);
