@@ -10,7 +10,11 @@
  * Rooms are many (default 2 000) so each is pushed only every ~100+ ms, like the fan-out
  * scenario's small rooms (a room pushed more often would batch in job, which that shape does not).
  *
- *   npx tsx --conditions=@goim/source tools/bench/src/push-path.bench.ts [pushes=20000] [rooms=2000] [members=10]
+ * With a `rate` (pushes/s) the pushes are paced instead of back-to-back, so the process
+ * sleeps between them as a real server does, and the CPU includes its wake-ups (the pacing
+ * timer's are the same for every build).
+ *
+ *   npx tsx --conditions=@goim/source tools/bench/src/push-path.bench.ts [pushes=20000] [rooms=2000] [members=10] [rate=0]
  */
 import { connect, type Socket } from 'node:net';
 import type { Outbound, Sink } from '@goim/bucket';
@@ -20,6 +24,7 @@ import { createStandalone, resolveStandaloneConfig } from '@goim/standalone-app'
 const pushes = Number(process.argv[2] ?? 20_000);
 const rooms = Number(process.argv[3] ?? 2000);
 const members = Number(process.argv[4] ?? 10);
+const rate = Number(process.argv[5] ?? 0);
 
 /** Counts the messages (frames) it is handed; an op-9 batch counts each frame in it. */
 class CountingSink implements Sink {
@@ -38,6 +43,7 @@ class CountingSink implements Sink {
 
 /** Sends `n` room pushes sequentially over one keep-alive socket; resolves after the last reply. */
 function postSequentially(sock: Socket, n: number, request: (i: number) => Buffer): Promise<void> {
+  const t0 = performance.now();
   return new Promise((resolve, reject) => {
     let sent = 0;
     let answered = 0;
@@ -56,7 +62,10 @@ function postSequentially(sock: Socket, n: number, request: (i: number) => Buffe
         pending = pending.slice(end);
         answered++;
         if (answered === n) return resolve();
-        if (sent < n) sock.write(request(sent++));
+        if (sent < n) {
+          if (rate <= 0) sock.write(request(sent++));
+          else setTimeout(() => sock.write(request(sent++)), Math.max(0, t0 + (sent * 1000) / rate - performance.now()));
+        }
       }
     });
     sock.write(request(sent++));
@@ -114,6 +123,7 @@ async function main(): Promise<void> {
       pushes,
       rooms,
       members,
+      rate,
       delivered: delivered() - before,
       // Deliveries that carried more than one message (job batched the room): should stay ~0.
       batchedDeliveries: batched() - batchedBefore,
