@@ -23,6 +23,7 @@ import { startCometGrpcServer, type CometGrpcServer } from './grpc-server.js';
 import { createAdminServer } from './http-admin.js';
 import type { Logger } from './logger.js';
 import { createCometMetrics, type CometMetrics } from './metrics.js';
+import type { Counter } from 'prom-client';
 import { createTcpServer } from './tcp.js';
 import { createWsServer } from './ws.js';
 
@@ -237,11 +238,15 @@ export function createComet(config: CometConfig, deps: CometDeps): Comet {
     metrics.duplicates.inc({ kind: 'room-frame' }, seen);
     return body;
   };
+  // Bound once: prom-client hashes the label object on every inc({…}), and these count every push.
+  let keyPushesIn: Counter.Internal | undefined;
+  let broadcastPushesIn: Counter.Internal | undefined;
+  let roomPushesIn: Counter.Internal | undefined;
   const service: CometService = {
     async pushMsg(req) {
       if (req.keys.length === 0 || !req.proto) throw new RpcError(RpcStatus.INVALID_ARGUMENT, 'rpc pushmsg arg error');
       if (duplicate('keys', req.msgID)) return {};
-      metrics.pushesIn.inc({ kind: 'keys' });
+      (keyPushesIn ??= metrics.pushesIn.labels('keys')).inc();
       buckets.pushKeys(req.keys, req.protoOp, rawBodyOf(req.proto));
       recent.add(req.msgID);
       return {};
@@ -250,7 +255,7 @@ export function createComet(config: CometConfig, deps: CometDeps): Comet {
       if (!req.proto) throw new RpcError(RpcStatus.INVALID_ARGUMENT, 'rpc broadcast arg error');
       if (req.speed < 0) throw new RpcError(RpcStatus.INVALID_ARGUMENT, 'rpc broadcast: speed must be ≥ 0');
       if (duplicate('broadcast', req.msgID)) return {};
-      metrics.pushesIn.inc({ kind: 'broadcast' });
+      (broadcastPushesIn ??= metrics.pushesIn.labels('broadcast')).inc();
       const p = buckets.broadcast(req.protoOp, rawBodyOf(req.proto), req.speed);
       recent.add(req.msgID);
       // goim returns at once and walks the buckets in the background (paced by speed).
@@ -278,7 +283,7 @@ export function createComet(config: CometConfig, deps: CometDeps): Comet {
           return {};
         }
       }
-      metrics.pushesIn.inc({ kind: 'room' });
+      (roomPushesIn ??= metrics.pushesIn.labels('room')).inc();
       buckets.broadcastRoom(req.roomID, body);
       recent.add(req.msgID);
       for (const id of req.msgIDs) recent.add(id);

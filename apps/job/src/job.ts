@@ -9,6 +9,7 @@
  * `goim_job_undeliverable_total` with a reason and logged at warn, never silently.
  */
 import { encodeRawBatch } from '@goim/protocol';
+import type { Counter } from 'prom-client';
 import type { BroadcastReq, BroadcastRoomReq, CometService, Proto, PushMsg, PushMsgReq } from '@goim/protocol/rpc';
 import type { PushDelivery, PushHandler, PushQueueConsumer } from '@goim/queue';
 import type { CometDirectory, CometEntry } from './comet-directory.js';
@@ -99,6 +100,15 @@ export function createJob(config: JobConfig, deps: JobDeps): Job {
     timers,
     onBatch: (n) => metrics.batchSize.observe(n),
   });
+  // prom-client hashes the label object on every inc({…}): the two per-message counters are
+  // bound to each type once, on first use (no series appears before its first message).
+  const consumedByType = new Map<MessageType, Counter.Internal>();
+  const deliveredByType = new Map<MessageType, Counter.Internal>();
+  const countType = (counter: Counter<'type'>, bound: Map<MessageType, Counter.Internal>, type: MessageType): void => {
+    let c = bound.get(type);
+    if (c === undefined) bound.set(type, (c = counter.labels(type)));
+    c.inc();
+  };
   const metrics = createJobMetrics({
     rooms: () => batcher.roomCount,
     pendingRoomMessages: () => batcher.pending,
@@ -253,7 +263,7 @@ export function createJob(config: JobConfig, deps: JobDeps): Job {
   const handler: PushHandler = async (d) => {
     const msg = d.msg;
     const type = typeName(msg.type);
-    metrics.consumed.inc({ type });
+    countType(metrics.consumed, consumedByType, type);
     if (closing) {
       metrics.redelivery.inc({ type });
       throw new JobError(JobErrorCode.CLOSED, 'job is closing');
@@ -272,7 +282,7 @@ export function createJob(config: JobConfig, deps: JobDeps): Job {
         warnLimited('bad-type', { msgType: msg.type, id: d.id }, 'queue message of unknown type; undeliverable');
         outcome = 'undeliverable';
       }
-      if (outcome === 'delivered') metrics.delivered.inc({ type });
+      if (outcome === 'delivered') countType(metrics.delivered, deliveredByType, type);
     } catch (err) {
       metrics.redelivery.inc({ type });
       if (!(err instanceof JobError && err.code === JobErrorCode.CLOSED)) {

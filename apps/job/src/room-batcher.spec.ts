@@ -157,7 +157,8 @@ describe('RoomBatcher', () => {
   });
 
   it('flushes when no further room message arrived within a timer tick (flushWhenIdle)', async () => {
-    const { flushed, push } = setup({ flushWhenIdle: true });
+    // quietMs Infinity: every room counts as streaming, so only the tick decides.
+    const { flushed, push } = setup({ flushWhenIdle: true, quietMs: Infinity });
     const ps = [push('r1', 'a'), push('r1', 'b'), push('r2', 'c')];
     expect(flushed).toHaveLength(0);
     jest.advanceTimersByTime(1); // first check: messages arrived since it was scheduled → look again
@@ -168,7 +169,7 @@ describe('RoomBatcher', () => {
   });
 
   it('keeps collecting while messages still stream in with flushWhenIdle', async () => {
-    const { flushed, push } = setup({ flushWhenIdle: true });
+    const { flushed, push } = setup({ flushWhenIdle: true, quietMs: Infinity });
     const ps = [push('r', '1')];
     jest.advanceTimersByTime(1); // nothing arrived after it → flush [1]
     expect(flushed).toHaveLength(1);
@@ -181,6 +182,52 @@ describe('RoomBatcher', () => {
     jest.advanceTimersByTime(1);
     expect(flushed.map((b) => b.ids.length)).toEqual([1, 3]);
     await Promise.all(ps);
+  });
+
+  it('flushes a quiet room at the end of the turn, without waiting for the timer tick', async () => {
+    const deferred: (() => void)[] = [];
+    const { flushed, push } = setup({ flushWhenIdle: true, defer: (fn) => deferred.push(fn) });
+    const ps = [push('r1', 'a'), push('r1', 'b'), push('r2', 'c')];
+    // r1 and r2 had no message before: one end-of-turn pass is armed for both.
+    expect(deferred).toHaveLength(1);
+    expect(flushed).toHaveLength(0);
+    deferred.shift()!();
+    expect(flushed.map((b) => b.ids)).toEqual([['id-a', 'id-b'], ['id-c']]);
+    // b armed the tick check (r1 was streaming by then); it finds nothing left to flush.
+    jest.advanceTimersByTime(2);
+    expect(flushed).toHaveLength(2);
+    await Promise.all(ps);
+  });
+
+  it('lets a room streaming faster than quietMs wait the timer tick for company', async () => {
+    const deferred: (() => void)[] = [];
+    const { flushed, push } = setup({ flushWhenIdle: true, quietMs: 100, defer: (fn) => deferred.push(fn) });
+    const ps = [push('r', '1')];
+    deferred.shift()!(); // quiet: flushed at the end of the turn
+    expect(flushed.map((b) => b.ids.length)).toEqual([1]);
+    jest.advanceTimersByTime(99);
+    ps.push(push('r', '2')); // 99 ms after the last one: streaming
+    ps.push(push('r', '3')); // within the same tick: batched with 2
+    expect(deferred).toHaveLength(0);
+    jest.advanceTimersByTime(1);
+    expect(flushed).toHaveLength(1);
+    jest.advanceTimersByTime(1);
+    expect(flushed.map((b) => b.ids.length)).toEqual([1, 2]);
+    jest.advanceTimersByTime(100);
+    ps.push(push('r', '4')); // 100 ms without a message: quiet again
+    expect(deferred).toHaveLength(1);
+    deferred.shift()!();
+    expect(flushed.map((b) => b.ids.length)).toEqual([1, 2, 1]);
+    await Promise.all(ps);
+  });
+
+  it('defers quiet flushes with setImmediate by default (fake timers apply)', async () => {
+    const { flushed, push } = setup({ flushWhenIdle: true });
+    const p = push('r', 'x');
+    expect(flushed).toHaveLength(0);
+    jest.runOnlyPendingTimers();
+    expect(flushed.map((b) => b.ids)).toEqual([['id-x']]);
+    await p;
   });
 
   it('rejects messages still waiting for admission on close', async () => {

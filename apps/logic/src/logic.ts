@@ -21,6 +21,7 @@ import { withPushFastPath } from './http/fast-push.js';
 import type { AdminApiOptions } from './http/admin.js';
 import { silentLogger, type Logger } from './logger.js';
 import { createLogicMetrics, type LogicMetrics } from './metrics.js';
+import type { Counter } from 'prom-client';
 import { OnlineAggregator } from './online.js';
 import { Pusher } from './push.js';
 import { createReceiveSink, type RawTopicPublisher, type ReceiveSink } from './receive.js';
@@ -107,9 +108,13 @@ export function createLogic(config: LogicConfig, deps: LogicDeps): Logic {
     staleMs: config.online.stale,
     logger: logger.child({ component: 'online' }),
   });
-  const pusher = new Pusher(deps.sessions, deps.producer, deps.newMsgID, (type) =>
-    metrics.pushMessages.inc({ type: PUSH_TYPE_LABEL[type] ?? 'unknown' }),
-  );
+  // One bound counter per message type, made on first use (inc({…}) hashes the labels each call).
+  const pushMessagesByType = new Map<number, Counter.Internal>();
+  const pusher = new Pusher(deps.sessions, deps.producer, deps.newMsgID, (type) => {
+    let c = pushMessagesByType.get(type);
+    if (c === undefined) pushMessagesByType.set(type, (c = metrics.pushMessages.labels(PUSH_TYPE_LABEL[type] ?? 'unknown')));
+    c.inc();
+  });
   const service = createLogicService({
     config,
     sessions: deps.sessions,

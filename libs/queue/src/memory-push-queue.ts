@@ -5,7 +5,7 @@
  * the process. To share a queue between processes use {@link RedisStreamsPushQueue} or
  * {@link KafkaPushQueue}.
  */
-import { PushMsg } from '@goim/protocol/rpc';
+import type { PushMsg } from '@goim/protocol/rpc';
 import { QueueError, QueueErrorCode } from './errors.js';
 import { AbandonSignal, callHandler, checkMsg, closedError, Fifo, OrderedWindow, Sleeper, windowSize, type RunResult } from './internal.js';
 import { SILENT_LOGGER, type QueueLogger } from './logger.js';
@@ -45,7 +45,27 @@ export interface MemoryPushQueueOptions {
 
 interface Entry {
   key: string;
-  bytes: Uint8Array;
+  /** The publisher's message as it was at publish time (see {@link snapshot}). */
+  msg: PushMsg;
+}
+
+/**
+ * A detached copy of `msg` (own `keys` array and `msg` bytes), so changes the publisher
+ * makes after `publish` never reach the queue, as with an engine. Copying the fields is what
+ * PushMsg.encode + decode achieved before, at a fraction of the cost per push (no writer,
+ * no UTF-8 round trip of room/keys/msgID; tools/bench push-path). Defaults as PushMsg.fromPartial.
+ */
+function snapshot(msg: PushMsg): PushMsg {
+  return {
+    type: msg.type ?? 0,
+    operation: msg.operation ?? 0,
+    speed: msg.speed ?? 0,
+    server: msg.server ?? '',
+    room: msg.room ?? '',
+    keys: msg.keys.slice(),
+    msg: Buffer.from(msg.msg),
+    msgID: msg.msgID ?? '',
+  };
 }
 
 /** One partition's retained log: entries[head + i] has offset base + i (head avoids O(n) shifts). */
@@ -156,9 +176,9 @@ export class MemoryPushQueue implements PushQueue {
     } catch (err) {
       return Promise.reject(err);
     }
-    // Encode now, so the stored message is a snapshot (like an engine) and delivery hands out
-    // a fresh decoded copy per group.
-    const entry: Entry = { key: pushMsgKey(msg), bytes: PushMsg.encode(msg).finish() };
+    // Snapshot now (like an engine stores bytes); each delivery hands out its own object.
+    const stored = snapshot(msg);
+    const entry: Entry = { key: pushMsgKey(stored), msg: stored };
     // FIFO behind earlier waiters keeps publish-call order per key under back-pressure.
     if (this.waiters.length === 0 && this.retained < this.capacity) {
       this.append(entry);
@@ -261,7 +281,10 @@ export class MemoryPushQueue implements PushQueue {
             const entry = log.entries[log.head + offset - log.base]!;
             const redelivery = offset < g.handedOut[p]!;
             g.handedOut[p] = Math.max(g.handedOut[p]!, offset + 1);
-            const delivery: PushDelivery = { msg: PushMsg.decode(entry.bytes), key: entry.key, id: `${this.topic}/${p}/${offset}`, attempt: Math.max(attempt, redelivery ? 2 : 1) };
+            // A fresh object (own keys) per delivery and group; the bytes are shared, as a
+            // decoded copy's were (a view into the stored entry).
+            const msg: PushMsg = { ...entry.msg, keys: entry.msg.keys.slice() };
+            const delivery: PushDelivery = { msg, key: entry.key, id: `${this.topic}/${p}/${offset}`, attempt: Math.max(attempt, redelivery ? 2 : 1) };
             return owner.run(delivery);
           },
           ack: (offsets) => {

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Child } from './lib/child.js';
 import { hotSpots, type CpuProfile } from './lib/cpu-profile.js';
 import { benchBody, nowMs } from './lib/goim-frames.js';
-import type { BenchOptions } from './lib/options.js';
+import type { BenchOptions, FanoutCaseId } from './lib/options.js';
 import { cpuMsOf, sampleProc } from './lib/proc.js';
 import type { ScenarioResult } from './lib/report.js';
 import { summarize } from './lib/stats.js';
@@ -195,6 +195,7 @@ export async function memoryScenario(ctx: Ctx): Promise<ScenarioResult> {
 // room fan-out
 
 interface FanoutCase {
+  id: FanoutCaseId;
   name: string;
   members: number;
   /** Rooms the members are spread over; 0 = a broadcast to everyone (`/goim/push/all`). */
@@ -253,18 +254,20 @@ export async function fanoutScenario(ctx: Ctx): Promise<ScenarioResult> {
     'msgs per server CPU-s',
     'client CPU %',
   ]);
-  const cases: FanoutCase[] = [
-    { name: `1 room × ${z.fanoutMembers} at ${z.fanoutRate}/s`, members: z.fanoutMembers, rooms: 1, rate: z.fanoutRate },
+  const allCases: FanoutCase[] = [
+    { id: 'room', name: `1 room × ${z.fanoutMembers} at ${z.fanoutRate}/s`, members: z.fanoutMembers, rooms: 1, rate: z.fanoutRate },
     // Offered load above what two cores deliver: shows capacity and how batching grows with load.
-    { name: `1 room × ${z.fanoutMembers} at ${z.fanoutHeavyRate}/s`, members: z.fanoutMembers, rooms: 1, rate: z.fanoutHeavyRate },
+    { id: 'heavy', name: `1 room × ${z.fanoutMembers} at ${z.fanoutHeavyRate}/s`, members: z.fanoutMembers, rooms: 1, rate: z.fanoutHeavyRate },
     {
+      id: 'small',
       name: `${z.fanoutMembers / z.smallRoomSize} rooms × ${z.smallRoomSize} at ${z.smallRoomsRate}/s`,
       members: z.fanoutMembers,
       rooms: z.fanoutMembers / z.smallRoomSize,
       rate: z.smallRoomsRate,
     },
-    { name: `broadcast to all ${z.fanoutMembers} at ${z.broadcastRate}/s`, members: z.fanoutMembers, rooms: 0, rate: z.broadcastRate },
+    { id: 'broadcast', name: `broadcast to all ${z.fanoutMembers} at ${z.broadcastRate}/s`, members: z.fanoutMembers, rooms: 0, rate: z.broadcastRate },
   ];
+  const cases = allCases.filter((c) => ctx.opts.fanoutCases.includes(c.id));
   const kinds: ServerKind[] = ctx.opts.socketio ? ['goim', 'sio'] : ['goim'];
   const perCpuSec = new Map<string, number>();
   const perSec = new Map<string, number>();

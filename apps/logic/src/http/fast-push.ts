@@ -7,6 +7,7 @@
  * request (other paths or methods, a compressed body) to express unchanged.
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { Counter } from 'prom-client';
 import type { LogicConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { LogicMetrics } from '../metrics.js';
@@ -45,11 +46,19 @@ export function withPushFastPath(fallback: RequestListener, deps: PushFastPathDe
   const { config, pusher, metrics, logger } = deps;
   const authorized = bearerCheck(config);
   const limit = config.push.maxBodyBytes;
+  // The success count of each route, bound on first use: inc({…}) hashes the labels each call.
+  const okByRoute = new Map<string, Counter.Internal>();
+  const countRequest = (path: string, status: number): void => {
+    if (status !== 200) return metrics.httpRequests.inc({ route: path, status: String(status) });
+    let c = okByRoute.get(path);
+    if (c === undefined) okByRoute.set(path, (c = metrics.httpRequests.labels({ route: path, status: '200' })));
+    c.inc();
+  };
 
   function reply(req: IncomingMessage, res: ServerResponse, path: string, status: number, body: Buffer, started: bigint): void {
     res.writeHead(status, { 'content-type': JSON_TYPE, 'content-length': body.length });
     res.end(body, () => {
-      metrics.httpRequests.inc({ route: path, status: String(status) });
+      countRequest(path, status);
       if (started !== 0n) {
         logger.debug(
           { method: req.method, path: req.url, status, ip: clientIP(req), ms: Number(process.hrtime.bigint() - started) / 1e6 },

@@ -109,6 +109,13 @@ describe('options', () => {
     expect(() => parseBenchArgs(['--server-config', '{"db":{}}'])).toThrow(UsageError);
     expect(parseBenchArgs(['--server-config', '{"job":{"room":{"batch":20}}}']).serverConfig).toBe('{"job":{"room":{"batch":20}}}');
   });
+
+  it('selects fan-out cases with --cases and rejects unknown ones', () => {
+    expect(parseBenchArgs([]).fanoutCases).toEqual(['room', 'heavy', 'small', 'broadcast']);
+    expect(parseBenchArgs(['fanout', '--cases', 'small,room']).fanoutCases).toEqual(['room', 'small']);
+    expect(() => parseBenchArgs(['--cases', 'small,tiny'])).toThrow(UsageError);
+    expect(() => parseBenchArgs(['--cases', ''])).toThrow(UsageError);
+  });
 });
 
 describe('report rendering', () => {

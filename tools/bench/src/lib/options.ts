@@ -4,6 +4,9 @@ import { parseArgs } from 'node:util';
 export const SCENARIOS = ['memory', 'fanout', 'latency', 'connect'] as const;
 export type ScenarioId = (typeof SCENARIOS)[number];
 export const TOOLS = ['micro', 'comet-memory'] as const;
+/** The fan-out cases, by id: 1 room at the light rate, 1 room saturating, many small rooms, broadcast. */
+export const FANOUT_CASES = ['room', 'heavy', 'small', 'broadcast'] as const;
+export type FanoutCaseId = (typeof FANOUT_CASES)[number];
 export type ToolId = (typeof TOOLS)[number];
 
 export interface Sizes {
@@ -37,6 +40,8 @@ export interface BenchOptions {
   outDir: string | undefined;
   /** JSON merged into the goim-ts server's role configs (`{"job":{"room":{…}}}`), '' = none. */
   serverConfig: string;
+  /** Fan-out cases to run (default all): a focused profile or A/B run skips the others. */
+  fanoutCases: FanoutCaseId[];
   sizes: Sizes;
 }
 
@@ -78,7 +83,8 @@ export const USAGE = `usage: npm run bench -- [all|memory|fanout|latency|connect
   --no-socketio     skip the Socket.IO side-by-side runs
   --write-results   regenerate tools/bench/RESULTS.md (always done by a full \`all\` run)
   --out DIR         report folder (default tools/bench/reports/<timestamp>)
-  --server-config J JSON merged into the goim-ts server's role configs, e.g. '{"job":{"room":{"flushWhenIdle":false}}}'`;
+  --server-config J JSON merged into the goim-ts server's role configs, e.g. '{"job":{"room":{"flushWhenIdle":false}}}'
+  --cases LIST      fan-out cases to run (default all): room, heavy, small, broadcast`;
 
 export class UsageError extends Error {
   readonly code = 'GOIM_ERR_BENCH_USAGE';
@@ -100,6 +106,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
         'write-results': { type: 'boolean', default: false },
         out: { type: 'string' },
         'server-config': { type: 'string', default: '' },
+        cases: { type: 'string', default: FANOUT_CASES.join(',') },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -130,6 +137,11 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       throw new UsageError('--server-config must be a JSON object with keys comet, logic and/or job');
     }
   }
+  const caseNames = values.cases.split(',').filter(Boolean);
+  const unknownCase = caseNames.find((c) => !(FANOUT_CASES as readonly string[]).includes(c));
+  if (unknownCase !== undefined || caseNames.length === 0) {
+    throw new UsageError(`--cases takes a comma-separated list of ${FANOUT_CASES.join(', ')}; got "${values.cases}"`);
+  }
   return {
     scenarios: SCENARIOS.filter((s) => scenarios.has(s)),
     tools: [...tools],
@@ -141,6 +153,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     writeResults: values['write-results'] || (!quick && scenarios.size === SCENARIOS.length),
     outDir: values.out,
     serverConfig,
+    fanoutCases: FANOUT_CASES.filter((c) => caseNames.includes(c)),
     sizes: quick ? QUICK_SIZES : FULL_SIZES,
   };
 }
