@@ -1,6 +1,8 @@
 /** Small helpers shared by the adapters (not exported from the package). */
 import type { PushMsg } from '@goim/protocol/rpc';
 import { QueueError, QueueErrorCode } from './errors.js';
+import type { QueueLogger } from './logger.js';
+import type { PushConsumeOptions, PushDelivery, PushHandler } from './push-queue.js';
 
 /** A promise with its resolve function exposed. */
 export interface Deferred<T = void> {
@@ -51,6 +53,40 @@ export function callHandler<A>(handler: (a: A) => Promise<void>, arg: A): Promis
   } catch (err) {
     return Promise.reject(err);
   }
+}
+
+/**
+ * Runs the handler for one delivery as every adapter does: a rejection is logged at debug and
+ * reported as `'failed'` (the adapter retries in place), and the run loses to `abandon` once
+ * the drain timeout fired (`'abandoned'`: the message stays unacknowledged).
+ */
+export function handleDelivery(handler: PushHandler, delivery: PushDelivery, logger: QueueLogger, abandon: AbandonSignal): Promise<RunResult> {
+  const handled = callHandler(handler, delivery).then(
+    () => 'ok' as const,
+    (err: unknown) => {
+      logger.debug({ err, id: delivery.id, attempt: delivery.attempt }, 'push handler rejected; will retry');
+      return 'failed' as const;
+    },
+  );
+  return abandon.race(handled);
+}
+
+/**
+ * The checks every consumer's `start()` begins with; returns the in-flight window size.
+ * @throws QueueError CLOSED, ALREADY_STARTED, or INVALID_OPTIONS (maxInFlightPerKey).
+ */
+export function checkStart(owner: string, state: { closed: boolean; started: boolean }, options: PushConsumeOptions | undefined): number {
+  if (state.closed) throw closedError(owner);
+  if (state.started) throw new QueueError(QueueErrorCode.ALREADY_STARTED, `${owner}: start() was already called`);
+  return windowSize(owner, options);
+}
+
+/** Waits for `p` to settle (ignoring its outcome), at most `ms`. */
+export async function settleWithin(p: Promise<unknown> | undefined, ms: number): Promise<void> {
+  if (!p) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p.then(() => undefined, () => undefined), new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
 }
 
 export function closedError(what: string): QueueError {

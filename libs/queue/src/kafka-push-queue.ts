@@ -12,7 +12,7 @@
 import { Kafka, logLevel as KafkaLogLevel, type Admin, type Consumer, type EachBatchPayload, type KafkaMessage, type logCreator, type Producer } from 'kafkajs';
 import { PushMsg } from '@goim/protocol/rpc';
 import { QueueError, QueueErrorCode } from './errors.js';
-import { AbandonSignal, callHandler, checkMsg, closedError, Fifo, OrderedWindow, Sleeper, windowSize, type RunResult } from './internal.js';
+import { AbandonSignal, checkMsg, checkStart, closedError, Fifo, handleDelivery, OrderedWindow, Sleeper, type RunResult } from './internal.js';
 import { SILENT_LOGGER, type QueueLogger } from './logger.js';
 import {
   checkDelays,
@@ -27,7 +27,7 @@ import {
   retryDelayMs,
 } from './options.js';
 import { keyPartition } from './partitioner.js';
-import { pushMsgKey, type PushConsumeOptions, type PushDelivery, type PushHandler, type PushQueue, type PushQueueConsumer, type PushQueueProducer } from './push-queue.js';
+import { pushMsgKey, type PushConsumeOptions, type PushHandler, type PushQueue, type PushQueueConsumer, type PushQueueProducer } from './push-queue.js';
 
 /** Publishes waiting in the producer (queued or being sent) before `publish` waits. */
 export const DEFAULT_KAFKA_MAX_QUEUED = 10_000;
@@ -398,9 +398,7 @@ class KafkaConsumer implements PushQueueConsumer {
   ) {}
 
   async start(handler: PushHandler, options?: PushConsumeOptions): Promise<void> {
-    if (this.closing || this.queue.isClosed()) throw closedError('KafkaPushQueue consumer');
-    if (this.handler) throw new QueueError(QueueErrorCode.ALREADY_STARTED, 'KafkaPushQueue consumer: start() was already called');
-    this.maxInFlight = windowSize('KafkaPushQueue consumer', options);
+    this.maxInFlight = checkStart('KafkaPushQueue consumer', { closed: !!this.closing || this.queue.isClosed(), started: !!this.handler }, options);
     this.handler = handler;
     const q = this.queue;
     const consumer = q.kafka.consumer({ groupId: this.group, allowAutoTopicCreation: false, ...q.consumerConfig });
@@ -536,18 +534,7 @@ class KafkaConsumer implements PushQueueConsumer {
     const handler = this.handler;
     if (!handler) return Promise.resolve('abandoned');
     const key = message.key ? message.key.toString() : pushMsgKey(msg);
-    return this.run(handler, { msg, key, id, attempt });
-  }
-
-  private async run(handler: PushHandler, delivery: PushDelivery): Promise<RunResult> {
-    const handled = callHandler(handler, delivery).then(
-      () => 'ok' as const,
-      (err: unknown) => {
-        this.queue.logger.debug({ err, id: delivery.id, attempt: delivery.attempt }, 'push handler rejected; will retry');
-        return 'failed' as const;
-      },
-    );
-    return this.abandon.race(handled);
+    return handleDelivery(handler, { msg, key, id, attempt }, q.logger, this.abandon);
   }
 
   close(): Promise<void> {

@@ -7,7 +7,7 @@
  */
 import type { PushMsg } from '@goim/protocol/rpc';
 import { QueueError, QueueErrorCode } from './errors.js';
-import { AbandonSignal, callHandler, checkMsg, closedError, Fifo, OrderedWindow, Sleeper, windowSize, type RunResult } from './internal.js';
+import { AbandonSignal, checkMsg, checkStart, closedError, Fifo, handleDelivery, OrderedWindow, settleWithin, Sleeper, type RunResult } from './internal.js';
 import { SILENT_LOGGER, type QueueLogger } from './logger.js';
 import {
   checkDelays,
@@ -357,9 +357,7 @@ class MemoryConsumer implements PushQueueConsumer {
   ) {}
 
   async start(handler: PushHandler, options?: PushConsumeOptions): Promise<void> {
-    if (this.closing || this.queue.isClosed()) throw closedError('MemoryPushQueue consumer');
-    if (this.handler) throw new QueueError(QueueErrorCode.ALREADY_STARTED, 'MemoryPushQueue consumer: start() was already called');
-    this.maxInFlight = windowSize('MemoryPushQueue consumer', options);
+    this.maxInFlight = checkStart('MemoryPushQueue consumer', { closed: !!this.closing || this.queue.isClosed(), started: !!this.handler }, options);
     this.handler = handler;
     this.queue.join(this);
   }
@@ -367,16 +365,10 @@ class MemoryConsumer implements PushQueueConsumer {
   /** @internal Runs the handler for one delivery. */
   async run(delivery: PushDelivery): Promise<RunResult> {
     if (this.closing || !this.handler) return 'abandoned';
-    const handled = callHandler(this.handler, delivery).then(
-      () => 'ok' as const,
-      (err: unknown) => {
-        this.queue.logger.debug({ err, id: delivery.id, attempt: delivery.attempt }, 'push handler rejected; will retry');
-        return 'failed' as const;
-      },
-    );
+    const handled = handleDelivery(this.handler, delivery, this.queue.logger, this.abandon);
     this.inFlight.add(handled);
     try {
-      return await this.abandon.race(handled);
+      return await handled;
     } finally {
       this.inFlight.delete(handled);
     }
@@ -391,10 +383,7 @@ class MemoryConsumer implements PushQueueConsumer {
     if (this.handler) {
       this.queue.leave(this);
       if (this.inFlight.size > 0) {
-        let timer: NodeJS.Timeout | undefined;
-        const deadline = new Promise<void>((r) => (timer = setTimeout(r, this.queue.drainTimeoutMs)));
-        await Promise.race([Promise.allSettled([...this.inFlight]), deadline]);
-        clearTimeout(timer);
+        await settleWithin(Promise.allSettled([...this.inFlight]), this.queue.drainTimeoutMs);
         if (this.inFlight.size > 0) {
           this.queue.logger.warn({ group: this.group, inFlight: this.inFlight.size }, 'push handlers outlived the drain timeout; their messages will be redelivered');
         }

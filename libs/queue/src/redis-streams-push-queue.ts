@@ -30,7 +30,7 @@ import { hostname } from 'node:os';
 import { Redis, type Cluster } from 'ioredis';
 import { PushMsg } from '@goim/protocol/rpc';
 import { QueueError, QueueErrorCode } from './errors.js';
-import { AbandonSignal, callHandler, checkMsg, closedError, deferred, Fifo, OrderedWindow, Sleeper, windowSize, type Deferred, type RunResult } from './internal.js';
+import { AbandonSignal, checkMsg, checkStart, closedError, deferred, Fifo, handleDelivery, OrderedWindow, settleWithin, Sleeper, type Deferred, type RunResult } from './internal.js';
 import { SILENT_LOGGER, type QueueLogger } from './logger.js';
 import {
   checkDelays,
@@ -374,9 +374,7 @@ class RedisStreamsConsumer implements PushQueueConsumer {
   ) {}
 
   async start(handler: PushHandler, options?: PushConsumeOptions): Promise<void> {
-    if (this.closing || this.queue.isClosed()) throw closedError('RedisStreamsPushQueue consumer');
-    if (this.handler) throw new QueueError(QueueErrorCode.ALREADY_STARTED, 'RedisStreamsPushQueue consumer: start() was already called');
-    this.maxInFlight = windowSize('RedisStreamsPushQueue consumer', options);
+    this.maxInFlight = checkStart('RedisStreamsPushQueue consumer', { closed: !!this.closing || this.queue.isClosed(), started: !!this.handler }, options);
     this.handler = handler;
     const q = this.queue;
     try {
@@ -455,10 +453,7 @@ class RedisStreamsConsumer implements PushQueueConsumer {
     if (this.handler) {
       const running = [...this.workers.values()];
       for (const w of running) w.stop();
-      let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<void>((r) => (timer = setTimeout(r, q.drainTimeoutMs)));
-      await Promise.race([Promise.allSettled(running.map((w) => w.done)), deadline]);
-      clearTimeout(timer);
+      await settleWithin(Promise.allSettled(running.map((w) => w.done)), q.drainTimeoutMs);
       if (running.some((w) => w.busy)) {
         q.logger.warn({ group: this.group }, 'push handlers outlived the drain timeout; their entries will be reclaimed by the next owner');
       }
@@ -469,14 +464,6 @@ class RedisStreamsConsumer implements PushQueueConsumer {
     this.abandon.fire();
     q.forget(this);
   }
-}
-
-/** Waits for `p` to settle (ignoring its outcome), at most `ms`. */
-async function settleWithin(p: Promise<unknown> | undefined, ms: number): Promise<void> {
-  if (!p) return;
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([p.then(() => undefined, () => undefined), new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
-  clearTimeout(timer);
 }
 
 /**
@@ -645,13 +632,6 @@ class ShardWorker {
     // A fresh decode per delivery, so a handler that mutated the message cannot affect a retry.
     const delivery: PushDelivery = { msg, key: pushMsgKey(msg), id: `${this.key}/${id}`, attempt };
     this.running++;
-    const handled = callHandler(handler, delivery).then(
-      () => 'ok' as const,
-      (err: unknown) => {
-        q.logger.debug({ err, id: delivery.id, attempt }, 'push handler rejected; will retry');
-        return 'failed' as const;
-      },
-    );
-    return this.owner.abandon.race(handled).finally(() => this.running--);
+    return handleDelivery(handler, delivery, q.logger, this.owner.abandon).finally(() => this.running--);
   }
 }
