@@ -1,23 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { ProtocolError, ProtocolErrorCode } from './index.js';
-
-const DOC = join(__dirname, '..', '..', '..', 'docs', 'errors.md');
-
-/** The codes in the first column of the @goim/protocol section's table. */
-function documentedCodes(): string[] {
-  const doc = readFileSync(DOC, 'utf8');
-  const start = doc.indexOf('## @goim/protocol');
-  expect(start).toBeGreaterThanOrEqual(0);
-  const rest = doc.slice(start + 3);
-  const end = rest.search(/^## /m);
-  const section = end < 0 ? rest : rest.slice(0, end);
-  return [...section.matchAll(/^\|\s*`(GOIM_ERR_[A-Z_]+)`\s*\|/gm)].map((m) => m[1]!);
-}
+import { documentedErrorCodes } from '@goim/testkit';
 
 describe('docs/errors.md, protocol section', () => {
   it('lists exactly the exported ProtocolErrorCode values, once each', () => {
-    const documented = documentedCodes();
+    const documented = documentedErrorCodes('@goim/protocol');
     expect(new Set(documented).size).toBe(documented.length);
     expect([...documented].sort()).toEqual(Object.values(ProtocolErrorCode).sort());
   });

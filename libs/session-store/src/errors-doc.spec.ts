@@ -1,23 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { SessionStoreError, SessionStoreErrorCode } from './index.js';
-
-const DOC = join(__dirname, '..', '..', '..', 'docs', 'errors.md');
-
-/** The codes in the first column of the @goim/session-store section's table. */
-function documentedCodes(): string[] {
-  const doc = readFileSync(DOC, 'utf8');
-  const start = doc.indexOf('## @goim/session-store');
-  expect(start).toBeGreaterThanOrEqual(0);
-  const rest = doc.slice(start + 3);
-  const end = rest.search(/^## /m);
-  const section = end < 0 ? rest : rest.slice(0, end);
-  return [...section.matchAll(/^\|\s*`(GOIM_ERR_[A-Z_]+)`\s*\|/gm)].map((m) => m[1]!);
-}
+import { documentedErrorCodes } from '@goim/testkit';
 
 describe('docs/errors.md, session-store section', () => {
   it('lists exactly the exported SessionStoreErrorCode values, once each', () => {
-    const documented = documentedCodes();
+    const documented = documentedErrorCodes('@goim/session-store');
     expect(new Set(documented).size).toBe(documented.length);
     expect([...documented].sort()).toEqual(Object.values(SessionStoreErrorCode).sort());
   });

@@ -13,6 +13,21 @@ export function loadVectors<T = unknown>(name: string): T {
   return JSON.parse(readFileSync(join(REPO_ROOT, 'vectors', name), 'utf8')) as T;
 }
 
+/**
+ * The error codes in the first column of one section's table in `docs/errors.md` (the section
+ * starting at the heading `## <section>`), in document order; fails the calling test if the
+ * section is missing.
+ */
+export function documentedErrorCodes(section: string): string[] {
+  const doc = readFileSync(join(REPO_ROOT, 'docs', 'errors.md'), 'utf8');
+  const start = doc.indexOf(`## ${section}`);
+  if (start < 0) throw new Error(`docs/errors.md has no section "## ${section}"`);
+  const rest = doc.slice(start + 3);
+  const end = rest.search(/^## /m);
+  const body = end < 0 ? rest : rest.slice(0, end);
+  return [...body.matchAll(/^\|\s*`(GOIM_ERR_[A-Z_]+)`\s*\|/gm)].map((m) => m[1]!);
+}
+
 /** Bytes of a hex string. */
 export function hex(s: string): Uint8Array {
   return Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
