@@ -11,9 +11,10 @@
  * watcher is disconnected the prefix is polled every `disconnectedPollMs`.
  */
 import { Etcd3, type Lease, type Watcher } from 'etcd3';
-import { backendErrors, cancelOnClose, envAndPrefix, establish, withDeadline, type Reach } from './backend-support.js';
+import { BackendRegistry, type BackendRegistration } from './backend-registry.js';
+import { backendErrors, envAndPrefix, withDeadline, type Reach } from './backend-support.js';
 import { RegistryError, RegistryErrorCode } from './errors.js';
-import { buildSnapshot, checkMetadata, checkName, nextTimestamp, normalizeInput, parseStoredInstance } from './instance.js';
+import { buildSnapshot, checkMetadata, parseStoredInstance } from './instance.js';
 import { SILENT_LOGGER, type RegistryLogger } from './logger.js';
 import {
   DEFAULT_CALL_TIMEOUT_MS,
@@ -22,8 +23,8 @@ import {
   DEFAULT_REGRANT_DELAY_MS,
   DEFAULT_TTL_SEC,
 } from './options.js';
-import type { Instance, InstanceInput, InstanceSnapshot, Registration, Registry, SnapshotListener, Watch } from './registry.js';
-import { SnapshotWatch } from './snapshot-watch.js';
+import type { Instance, InstanceSnapshot } from './registry.js';
+import type { SnapshotWatch } from './snapshot-watch.js';
 
 /** Options of {@link EtcdRegistry}: exactly one of `hosts` and `client`. */
 export interface EtcdRegistryOptions {
@@ -72,7 +73,7 @@ function cappedBackoff(ms: number, maxMs: number): Backoff {
 const { fail, invalidOption, intOption, closed, reach } = backendErrors('EtcdRegistry');
 
 /** {@link Registry} on etcd v3: leased keys with keep-alive, prefix watches. */
-export class EtcdRegistry implements Registry {
+export class EtcdRegistry extends BackendRegistry<EtcdRegistration> {
   readonly env: string;
   readonly ttlSec: number;
   private readonly prefix: string;
@@ -81,19 +82,14 @@ export class EtcdRegistry implements Registry {
   private readonly callTimeoutMs: number;
   private readonly regrantDelayMs: number;
   private readonly disconnectedPollMs: number;
-  private readonly reach: Reach;
-  private readonly closeController = new AbortController();
+  protected readonly reach: Reach;
   private readonly polls = new Map<SnapshotWatch, NodeJS.Timeout>();
-  private readonly now: () => number;
-  private readonly logger: RegistryLogger;
-  private readonly watches = new Set<SnapshotWatch>();
+  protected readonly now: () => number;
+  protected readonly logger: RegistryLogger;
   private readonly watchers = new Map<SnapshotWatch, Watcher>();
-  /** `appid/hostname` → the live registration this registry holds for it. */
-  private readonly registrations = new Map<string, EtcdRegistration>();
-  private closed = false;
-  private closing: Promise<void> | undefined;
 
   constructor(options: EtcdRegistryOptions) {
+    super({ fail, closed }, 'lease');
     if ((options.hosts === undefined) === (options.client === undefined)) {
       throw invalidOption('exactly one of `hosts` and `client` is required');
     }
@@ -130,44 +126,12 @@ export class EtcdRegistry implements Registry {
     return `${this.prefix}${this.env}/${appid}/`;
   }
 
-  async register(input: InstanceInput): Promise<Registration> {
-    this.checkOpen();
-    const base = normalizeInput(input, this.env);
-    const id = `${base.appid}/${base.hostname}`;
-    const previous = this.registrations.get(id);
-    const instance: Instance = { ...base, latest_timestamp: nextTimestamp(this.now(), previous?.instance.latest_timestamp) };
-    const reg = new EtcdRegistration(this, instance, `${this.appPrefix(base.appid)}${base.hostname}`);
-    await establish(this.reach, `register of ${id}`, (signal) => reg.start(signal), { appid: base.appid, hostname: base.hostname });
-    if (this.closed) {
-      // close() ran while the write was in flight and could not see this registration.
-      await reg.cancel().catch(() => undefined);
-      throw closed();
-    }
-    // The key now belongs to the new lease; the old registration only gives its lease back.
-    previous?.supersede();
-    this.registrations.set(id, reg);
-    return reg;
+  protected newRegistration(instance: Instance): EtcdRegistration {
+    return new EtcdRegistration(this, instance, `${this.appPrefix(instance.appid)}${instance.hostname}`);
   }
 
-  async fetch(appid: string): Promise<InstanceSnapshot> {
-    this.checkOpen();
-    checkName('appid', appid);
-    return this.load(appid);
-  }
-
-  async watch(appid: string, onChange: SnapshotListener): Promise<Watch> {
-    this.checkOpen();
-    checkName('appid', appid);
-    const w = new SnapshotWatch(appid, () => this.load(appid), onChange, this.logger, (x) => this.unwatch(x));
-    this.watches.add(w);
-    try {
-      // Watch first, then read: a change between the two is then seen twice, never missed.
-      await w.start(() => establish(this.reach, `watch of ${appid}`, (signal) => this.attachAndLoad(w, signal), { appid }));
-    } catch (err) {
-      await this.unwatch(w);
-      throw err instanceof RegistryError ? err : fail(`watch of ${appid}`, err);
-    }
-    return w;
+  protected registerAttempt(reg: EtcdRegistration, signal: AbortSignal): Promise<void> {
+    return reg.start(signal);
   }
 
   /**
@@ -175,7 +139,7 @@ export class EtcdRegistry implements Registry {
    * attempt is abandoned (deadline, failure, close) its watcher is cancelled, also if etcd
    * answers only later.
    */
-  private async attachAndLoad(w: SnapshotWatch, signal: AbortSignal): Promise<InstanceSnapshot> {
+  protected async watchAttempt(w: SnapshotWatch, signal: AbortSignal): Promise<InstanceSnapshot> {
     const appid = w.appid;
     // `watcher()` attaches at once without waiting for the stream (unlike `create()`), so the
     // attempt holds the Watcher and can cancel it while it still waits to connect.
@@ -210,16 +174,7 @@ export class EtcdRegistry implements Registry {
     return snapshot;
   }
 
-  close(): Promise<void> {
-    this.closing ??= this.shutdown();
-    return this.closing;
-  }
-
-  private async shutdown(): Promise<void> {
-    this.closed = true;
-    this.closeController.abort();
-    await cancelOnClose(this.registrations.values(), this.logger, 'lease');
-    for (const w of [...this.watches]) await w.stop();
+  protected async releaseBackend(): Promise<void> {
     if (this.ownsClient) this.client.close();
   }
 
@@ -236,29 +191,13 @@ export class EtcdRegistry implements Registry {
   }
 
   /** @internal */
-  stamp(previous: number): number {
-    return nextTimestamp(this.now(), previous);
-  }
-
-  /** @internal */
-  forget(reg: EtcdRegistration): void {
-    const id = `${reg.instance.appid}/${reg.instance.hostname}`;
-    if (this.registrations.get(id) === reg) this.registrations.delete(id);
-  }
-
-  /** @internal */
-  get log(): RegistryLogger {
-    return this.logger;
-  }
-
-  /** @internal */
   get regrantDelay(): number {
     return this.regrantDelayMs;
   }
 
   // ---- watches ----
 
-  private async load(appid: string): Promise<InstanceSnapshot> {
+  protected async load(appid: string): Promise<InstanceSnapshot> {
     let kvs: Record<string, string>;
     try {
       kvs = await this.client.getAll().prefix(this.appPrefix(appid)).options(this.deadline()).strings();
@@ -280,8 +219,7 @@ export class EtcdRegistry implements Registry {
     this.polls.delete(w);
   }
 
-  private async unwatch(w: SnapshotWatch): Promise<void> {
-    this.watches.delete(w);
+  protected async releaseWatch(w: SnapshotWatch): Promise<void> {
     const watcher = this.watchers.get(w);
     if (watcher) await this.dropWatcher(w, watcher);
   }
@@ -303,13 +241,9 @@ export class EtcdRegistry implements Registry {
       this.logger.warn({ err }, 'discovery etcd watcher cancel failed'),
     );
   }
-
-  private checkOpen(): void {
-    if (this.closed) throw closed();
-  }
 }
 
-class EtcdRegistration implements Registration {
+class EtcdRegistration implements BackendRegistration {
   private json: string;
   private current: Lease | undefined;
   private cancelled = false;

@@ -15,13 +15,14 @@
  * bounded by `attemptTimeoutMs`, and every single command by `callTimeoutMs`.
  */
 import { Cluster, Redis } from 'ioredis';
-import { backendErrors, cancelOnClose, envAndPrefix, establish, withDeadline, type Reach } from './backend-support.js';
+import { BackendRegistry, type BackendRegistration } from './backend-registry.js';
+import { backendErrors, envAndPrefix, withDeadline, type Reach } from './backend-support.js';
 import { RegistryError, RegistryErrorCode } from './errors.js';
-import { buildSnapshot, checkMetadata, checkName, nextTimestamp, normalizeInput, parseStoredInstance } from './instance.js';
+import { buildSnapshot, checkMetadata, parseStoredInstance } from './instance.js';
 import { SILENT_LOGGER, type RegistryLogger } from './logger.js';
 import { DEFAULT_CALL_TIMEOUT_MS, DEFAULT_REDIS_POLL_INTERVAL_MS, DEFAULT_REDIS_PREFIX, DEFAULT_TTL_SEC } from './options.js';
-import type { Instance, InstanceInput, InstanceSnapshot, Registration, Registry, SnapshotListener, Watch } from './registry.js';
-import { SnapshotWatch } from './snapshot-watch.js';
+import type { Instance, InstanceSnapshot } from './registry.js';
+import type { SnapshotWatch } from './snapshot-watch.js';
 
 /** The ioredis client a {@link RedisRegistry} talks through: a single Redis or a Cluster. */
 export type RedisRegistryClient = Redis | Cluster;
@@ -104,7 +105,7 @@ const { fail, invalidOption, intOption, closed, reach } = backendErrors('RedisRe
 const HOST_PORT = /^[^\s:]+:\d{1,5}$/;
 
 /** {@link Registry} on Redis or Redis Cluster: TTL keys renewed every ttl/3, pub/sub change notices plus polling. */
-export class RedisRegistry implements Registry {
+export class RedisRegistry extends BackendRegistry<RedisRegistration> {
   readonly env: string;
   readonly ttlSec: number;
   readonly pollIntervalMs: number;
@@ -112,19 +113,14 @@ export class RedisRegistry implements Registry {
   private readonly client: RedisRegistryClient;
   private readonly ownsClient: boolean;
   private readonly callTimeoutMs: number;
-  private readonly reach: Reach;
-  private readonly closeController = new AbortController();
-  private readonly now: () => number;
-  private readonly logger: RegistryLogger;
+  protected readonly reach: Reach;
+  protected readonly now: () => number;
+  protected readonly logger: RegistryLogger;
   private subscriber: RedisRegistryClient | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
-  private readonly watches = new Set<SnapshotWatch>();
-  /** `appid/hostname` → the live registration this registry holds for it. */
-  private readonly registrations = new Map<string, RedisRegistration>();
-  private closed = false;
-  private closing: Promise<void> | undefined;
 
   constructor(options: RedisRegistryOptions) {
+    super({ fail, closed }, 'key');
     const given = [options.url, options.clusterNodes, options.client].filter((x) => x !== undefined).length;
     if (given !== 1) throw invalidOption('exactly one of `url`, `clusterNodes` and `client` is required');
     if (options.client && options.password !== undefined) throw invalidOption('`client` and `password` are mutually exclusive (configure the client yourself)');
@@ -177,84 +173,34 @@ export class RedisRegistry implements Registry {
     return `{${this.prefix}${this.env}:${appid}}`;
   }
 
-  async register(input: InstanceInput): Promise<Registration> {
-    this.checkOpen();
-    const base = normalizeInput(input, this.env);
-    const id = `${base.appid}/${base.hostname}`;
-    const previous = this.registrations.get(id);
-    const instance: Instance = { ...base, latest_timestamp: nextTimestamp(this.now(), previous?.instance.latest_timestamp) };
-    const reg = new RedisRegistration(this, instance, this.appKey(base.appid));
-    let attempt = 0;
-    await establish(
-      this.reach,
-      `register of ${id}`,
-      async (signal) => {
-        // A fresh latest_timestamp per retry: the retraction of an abandoned attempt deletes only
-        // that attempt's exact value, never a later one.
-        if (attempt++ > 0) reg.restamp();
-        const json = reg.currentJson;
-        signal.addEventListener('abort', () => reg.retract(json), { once: true });
-        await reg.put();
-      },
-      { appid: base.appid, hostname: base.hostname },
-    );
-    if (this.closed) {
-      // close() ran while the write was in flight and could not see this registration.
-      await reg.cancel().catch(() => undefined);
-      throw closed();
-    }
-    // Re-registering a hostname this registry holds supersedes the old registration: it stops
-    // renewing and will not delete the new value on cancel.
-    previous?.supersede();
-    this.registrations.set(id, reg);
+  protected newRegistration(instance: Instance): RedisRegistration {
+    return new RedisRegistration(this, instance, this.appKey(instance.appid));
+  }
+
+  protected async registerAttempt(reg: RedisRegistration, signal: AbortSignal, n: number): Promise<void> {
+    // A fresh latest_timestamp per retry: the retraction of an abandoned attempt deletes only
+    // that attempt's exact value, never a later one.
+    if (n > 0) reg.restamp();
+    const json = reg.currentJson;
+    signal.addEventListener('abort', () => reg.retract(json), { once: true });
+    await reg.put();
+  }
+
+  protected override registered(reg: RedisRegistration): void {
     reg.startRenewing(Math.max(1, Math.floor((this.ttlSec * 1000) / 3)));
-    return reg;
   }
 
-  async fetch(appid: string): Promise<InstanceSnapshot> {
-    this.checkOpen();
-    checkName('appid', appid);
-    return this.load(appid);
+  /**
+   * Subscribe, then read. An abandoned attempt leaves nothing behind: the subscription serves
+   * the next attempt and is dropped by releaseWatch() if the watch ends without one succeeding.
+   */
+  protected async watchAttempt(w: SnapshotWatch): Promise<InstanceSnapshot> {
+    await this.subscribe(`${this.appKey(w.appid)}:changes`);
+    this.startPolling();
+    return this.load(w.appid);
   }
 
-  async watch(appid: string, onChange: SnapshotListener): Promise<Watch> {
-    this.checkOpen();
-    checkName('appid', appid);
-    const w = new SnapshotWatch(appid, () => this.load(appid), onChange, this.logger, (x) => this.unwatch(x));
-    this.watches.add(w);
-    try {
-      // Subscribe first, then read: a change between the two is then seen twice, never missed.
-      // An abandoned attempt leaves nothing behind: the subscription serves the next attempt
-      // and is dropped by unwatch() if the watch ends without one succeeding.
-      await w.start(() =>
-        establish(
-          this.reach,
-          `watch of ${appid}`,
-          async () => {
-            await this.subscribe(`${this.appKey(appid)}:changes`);
-            this.startPolling();
-            return this.load(appid);
-          },
-          { appid },
-        ),
-      );
-    } catch (err) {
-      await this.unwatch(w);
-      throw err instanceof RegistryError ? err : fail(`watch of ${appid}`, err);
-    }
-    return w;
-  }
-
-  close(): Promise<void> {
-    this.closing ??= this.shutdown();
-    return this.closing;
-  }
-
-  private async shutdown(): Promise<void> {
-    this.closed = true;
-    this.closeController.abort();
-    await cancelOnClose(this.registrations.values(), this.logger, 'key');
-    for (const w of [...this.watches]) await w.stop();
+  protected async releaseBackend(): Promise<void> {
     if (this.pollTimer) clearInterval(this.pollTimer);
     this.pollTimer = undefined;
     if (this.subscriber) this.subscriber.disconnect();
@@ -275,22 +221,6 @@ export class RedisRegistry implements Registry {
     return [json, this.ttlSec, instance.hostname, `${this.appKey(instance.appid)}:changes`, this.ttlSec * 3];
   }
 
-  /** @internal */
-  stamp(previous: number): number {
-    return nextTimestamp(this.now(), previous);
-  }
-
-  /** @internal */
-  forget(reg: RedisRegistration): void {
-    const id = `${reg.instance.appid}/${reg.instance.hostname}`;
-    if (this.registrations.get(id) === reg) this.registrations.delete(id);
-  }
-
-  /** @internal */
-  get log(): RegistryLogger {
-    return this.logger;
-  }
-
   // ---- watches ----
 
   /** One Redis command under the registry's call deadline; failures become GOIM_ERR_REGISTRY_BACKEND. */
@@ -302,7 +232,7 @@ export class RedisRegistry implements Registry {
     }
   }
 
-  private async load(appid: string): Promise<InstanceSnapshot> {
+  protected async load(appid: string): Promise<InstanceSnapshot> {
     const key = this.appKey(appid);
     const what = `fetch of ${appid}`;
     const hosts = await this.call(what, () => this.client.smembers(key));
@@ -366,8 +296,7 @@ export class RedisRegistry implements Registry {
     }, this.pollIntervalMs);
   }
 
-  private async unwatch(w: SnapshotWatch): Promise<void> {
-    this.watches.delete(w);
+  protected async releaseWatch(w: SnapshotWatch): Promise<void> {
     const channel = `${this.appKey(w.appid)}:changes`;
     const stillUsed = [...this.watches].some((x) => `${this.appKey(x.appid)}:changes` === channel);
     const sub = this.subscriber;
@@ -381,13 +310,9 @@ export class RedisRegistry implements Registry {
       this.pollTimer = undefined;
     }
   }
-
-  private checkOpen(): void {
-    if (this.closed) throw closed();
-  }
 }
 
-class RedisRegistration implements Registration {
+class RedisRegistration implements BackendRegistration {
   private json: string;
   private timer: NodeJS.Timeout | undefined;
   private cancelled = false;
