@@ -4,18 +4,18 @@
  * push form, live tail, kick with reason (and the session mapping removed), wrong token.
  * Screenshots go to apps/admin/test-artifacts/.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DisconnectCode, GoimClient, webSocketTransport, type DisconnectNotice, type WebSocketConstructor } from '@goim/protocol';
 import { MemorySessionStore } from '@goim/session-store';
 import { createStandalone, resolveStandaloneConfig, type Standalone } from '@goim/standalone-app';
 import { waitFor } from '@goim/testkit';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { launchChromium } from '@goim/testkit/browser';
+import type { Browser, Page } from 'playwright-core';
 import WebSocket from 'ws';
 import { buildAdminUi } from './build-ui.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(__dirname, '..', 'test-artifacts');
 const TOKEN = 'browser-spec-admin-token';
 const decoder = new TextDecoder();
@@ -70,7 +70,6 @@ describe('admin dashboard in a real browser against standalone', () => {
   const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)`);
     mkdirSync(ARTIFACTS, { recursive: true });
     uiDir = mkdtempSync(join(tmpdir(), 'goim-admin-ui-'));
     await buildAdminUi(join(__dirname, 'ui'), uiDir);
@@ -86,11 +85,7 @@ describe('admin dashboard in a real browser against standalone', () => {
     const a = await app.listen();
     http = `http://127.0.0.1:${a.http.port}`;
     wsPort = a.ws.port;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
     // The page must work offline: anything not on this loopback server is refused and recorded.
     await context.route('**/*', (route) => {

@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GoimClient, webSocketTransport, type WebSocketConstructor } from '@goim/protocol';
 import { waitFor } from '@goim/testkit';
-import { chromium, type Browser } from 'playwright-core';
+import { launchChromium } from '@goim/testkit/browser';
+import type { Browser } from 'playwright-core';
 import WebSocket from 'ws';
 import { buildDemo } from './build-demo.js';
 import { resolveStandaloneConfig } from './config.js';
 import { createStandalone, type Standalone } from './standalone.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(__dirname, '..', 'test-artifacts');
 const decoder = new TextDecoder();
 
@@ -21,18 +21,13 @@ describe('demo page in a real browser (Debian chromium via playwright-core)', ()
   let wsPort: number;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)`);
     demoDir = mkdtempSync(join(tmpdir(), 'goim-demo-'));
     await buildDemo(join(__dirname, 'demo'), demoDir);
     app = createStandalone(resolveStandaloneConfig({ ports: { tcp: 0, ws: 0, http: 0, cometGrpc: 0, logicGrpc: 0, cometAdmin: 0, jobAdmin: 0 } }), { demoDir });
     const a = await app.listen();
     http = `http://127.0.0.1:${a.http.port}`;
     wsPort = a.ws.port;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {
