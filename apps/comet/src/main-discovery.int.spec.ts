@@ -7,14 +7,13 @@
  *   for clients while registration keeps retrying; a SIGTERM then still runs the shutdown
  *   protocol (op 6 drain, exit 0) instead of killing the process.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRegistry } from '@goim/discovery-client';
 import { freePort, redisCommand, startRedis, type StartedService } from '@goim/test-services';
-import { REPO_ROOT, waitFor } from '@goim/testkit';
+import { spawnApp, waitFor } from '@goim/testkit';
 
 interface Line {
   level: number;
@@ -46,29 +45,12 @@ function startComet(registryUrl: string, ports: { tcp: number; grpc: number }, h
       'retryMaxDelayMs = 500',
     ].join('\n'),
   );
-  let out = '';
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['--conditions=@goim/source', '--import', 'tsx', join(REPO_ROOT, 'apps/comet/src/main.ts'), '-conf', conf, '-host', host],
-    { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  const lines = (): Line[] =>
-    out
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as Line);
+  const app = spawnApp('comet', ['-conf', conf, '-host', host]);
   return {
-    child,
-    exited,
-    output: () => out,
-    lines,
+    ...app,
+    lines: () => app.lines<Line>(),
     cleanup: () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      app.kill();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -5,13 +5,12 @@
  * starts its own etcd / redis-server (through @goim/test-services) on a port chosen before the
  * logic process starts. (Before: with Redis down, logic exited 1 on the first failed watch.)
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRegistry, type RegistryConfigInput } from '@goim/discovery-client';
 import { freePort, startEtcd, startRedis, type StartedService } from '@goim/test-services';
-import { REPO_ROOT, waitFor } from '@goim/testkit';
+import { spawnApp, waitFor } from '@goim/testkit';
 
 const backends: Array<{
   name: string;
@@ -56,29 +55,22 @@ describe('logic main with discovery down at start', () => {
           'retryMaxDelayMs = 1000',
         ].join('\n'),
       );
-      let out = '';
-      const child: ChildProcess = spawn(
-        process.execPath,
-        ['--conditions=@goim/source', '--import', 'tsx', join(REPO_ROOT, 'apps/logic/src/main.ts'), '-conf', conf, '-host', 'logic-down-1'],
-        { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-      );
-      child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-      child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      const app = spawnApp('logic', ['-conf', conf, '-host', 'logic-down-1']);
       let backend: StartedService | undefined;
       try {
         const warnings = () =>
-          out
+          app
+            .output()
             .split('\n')
             .filter((l) => l.includes('discovery watch of goim.comet failed; retrying'))
             .map((l) => JSON.parse(l) as { level: number; backend: string; attempt: number });
-        await waitFor(() => warnings().length >= 2, `two warnings about the comet watch; output so far:\n${out}`, 20_000);
+        await waitFor(() => warnings().length >= 2, `two warnings about the comet watch; output so far:\n${app.output()}`, 20_000);
         expect(warnings()[0]).toMatchObject({ level: 40, backend: b.address(port), attempt: 1 });
-        expect(child.exitCode).toBeNull();
-        expect(out).not.toContain('logic started');
+        expect(app.child.exitCode).toBeNull();
+        expect(app.output()).not.toContain('logic started');
 
         backend = await b.start(port);
-        await waitFor(() => out.includes('logic started'), `logic started after ${b.name} came up; output:\n${out}`, 20_000);
+        await waitFor(() => app.output().includes('logic started'), `logic started after ${b.name} came up; output:\n${app.output()}`, 20_000);
         const observer = createRegistry(b.registry(port));
         try {
           const snap = await waitFor(async () => {
@@ -87,15 +79,15 @@ describe('logic main with discovery down at start', () => {
           }, 'logic registered as goim.logic');
           expect(snap.instances[0]!.hostname).toBe('logic-down-1');
           expect(snap.instances[0]!.addrs[0]).toMatch(/^grpc:\/\/[^:]+:\d+$/);
-          child.kill('SIGTERM');
-          expect(await exited).toBe(0);
+          app.child.kill('SIGTERM');
+          expect((await app.exited).code).toBe(0);
           // Leaving discovery is the first shutdown step.
           expect((await observer.fetch('goim.logic')).instances).toEqual([]);
         } finally {
           await observer.close();
         }
       } finally {
-        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+        app.kill();
         await backend?.stop();
         rmSync(dir, { recursive: true, force: true });
       }

@@ -2,6 +2,7 @@
  * Private test helpers shared by every spec (not published): conformance vectors, the
  * addresses of the real test services, waiting helpers.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
@@ -83,4 +84,42 @@ export async function waitFor<T>(check: () => T | Promise<T>, what: string, time
     }
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/** A goim-ts app (`apps/<role>/src/main.ts`) running as a child process, its output captured. */
+export interface AppChild {
+  readonly child: ChildProcess;
+  /** Resolves with the exit code and signal. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Everything written to stdout and stderr so far. */
+  output(): string;
+  /** The JSON (pino) lines of the output so far. */
+  lines<T = { level: number; msg: string }>(): T[];
+  /** SIGKILLs the process if it still runs. */
+  kill(): void;
+}
+
+/** Starts `apps/<role>/src/main.ts` from source (tsx) with `args` (e.g. `-conf <file> -host <name>`). */
+export function spawnApp(role: 'comet' | 'logic' | 'job', args: readonly string[]): AppChild {
+  let out = '';
+  const child = spawn(process.execPath, ['--conditions=@goim/source', '--import', 'tsx', join(REPO_ROOT, 'apps', role, 'src', 'main.ts'), ...args], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  return {
+    child,
+    exited,
+    output: () => out,
+    lines: <T>() =>
+      out
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as T),
+    kill: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    },
+  };
 }
