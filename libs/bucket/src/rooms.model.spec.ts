@@ -7,25 +7,14 @@
 import { Buckets } from './index.js';
 import type { Channel } from './index.js';
 import { RecordingSink } from './testing/index.js';
-
-/** Deterministic PRNG (mulberry32) so a failure reproduces. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '@goim/testkit';
 
 const KEYS = ['k0', 'k1', 'k2', 'k3', 'k4', 'k5'];
 const ROOMS = ['', 'A', 'B', 'C'];
 
 describe.each([1, 2, 3, 42, 2026])('room membership model (seed %i)', (seed) => {
   it('matches the model after every one of 3000 random operations', () => {
-    const rand = rng(seed);
+    const rand = seededRandom(seed);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
     const buckets = new Buckets({ size: 2, maxRoomsPerChannel: 3, defer: () => {} });
     const live = new Map<string, Channel>();

@@ -1,6 +1,5 @@
-import { hex, loadVectors } from '@goim/testkit';
+import { hex, loadVectors, thrownCode } from '@goim/testkit';
 import {
-  ProtocolError,
   ProtocolErrorCode,
   decodeAuthReplyBody,
   decodeHeartbeatReplyBody,
@@ -14,16 +13,6 @@ import {
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
 const str = (b: Uint8Array) => new TextDecoder().decode(b);
-
-function code(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ProtocolError) return err.code;
-    throw err;
-  }
-  return 'no error';
-}
 
 describe('auth token (op 7)', () => {
   it('parses the auth vector body', () => {
@@ -46,9 +35,9 @@ describe('auth token (op 7)', () => {
   });
 
   it('rejects a body that is not JSON with GOIM_ERR_PROTOCOL_BAD_JSON', () => {
-    expect(code(() => parseAuthToken(utf8('not json')))).toBe(ProtocolErrorCode.BAD_JSON);
-    expect(code(() => parseAuthToken(new Uint8Array(0)))).toBe(ProtocolErrorCode.BAD_JSON);
-    expect(code(() => parseAuthToken(new Uint8Array([0xff, 0xfe])))).toBe(ProtocolErrorCode.BAD_JSON);
+    expect(thrownCode(() => parseAuthToken(utf8('not json')))).toBe(ProtocolErrorCode.BAD_JSON);
+    expect(thrownCode(() => parseAuthToken(new Uint8Array(0)))).toBe(ProtocolErrorCode.BAD_JSON);
+    expect(thrownCode(() => parseAuthToken(new Uint8Array([0xff, 0xfe])))).toBe(ProtocolErrorCode.BAD_JSON);
   });
 
   it.each([
@@ -65,7 +54,7 @@ describe('auth token (op 7)', () => {
     ['accepts with a string', '{"accepts":[1000,"1001"]}'],
     ['accepts beyond int32', '{"accepts":[2147483648]}'],
   ])('rejects %s with GOIM_ERR_PROTOCOL_BAD_BODY', (_what, json) => {
-    expect(code(() => parseAuthToken(json))).toBe(ProtocolErrorCode.BAD_BODY);
+    expect(thrownCode(() => parseAuthToken(json))).toBe(ProtocolErrorCode.BAD_BODY);
   });
 });
 
@@ -82,10 +71,10 @@ describe('auth reply (op 8)', () => {
   });
 
   it('rejects malformed bodies', () => {
-    expect(code(() => decodeAuthReplyBody(utf8('{')))).toBe(ProtocolErrorCode.BAD_JSON);
-    expect(code(() => decodeAuthReplyBody(utf8('{"heartbeat":"8m"}')))).toBe(ProtocolErrorCode.BAD_BODY);
-    expect(code(() => decodeAuthReplyBody(utf8('{"heartbeat":-1}')))).toBe(ProtocolErrorCode.BAD_BODY);
-    expect(code(() => decodeAuthReplyBody(utf8('{"key":5}')))).toBe(ProtocolErrorCode.BAD_BODY);
+    expect(thrownCode(() => decodeAuthReplyBody(utf8('{')))).toBe(ProtocolErrorCode.BAD_JSON);
+    expect(thrownCode(() => decodeAuthReplyBody(utf8('{"heartbeat":"8m"}')))).toBe(ProtocolErrorCode.BAD_BODY);
+    expect(thrownCode(() => decodeAuthReplyBody(utf8('{"heartbeat":-1}')))).toBe(ProtocolErrorCode.BAD_BODY);
+    expect(thrownCode(() => decodeAuthReplyBody(utf8('{"key":5}')))).toBe(ProtocolErrorCode.BAD_BODY);
   });
 });
 
@@ -99,8 +88,8 @@ describe('heartbeat reply (op 3)', () => {
   it('refuses counts outside int32 and bodies that are not 4 bytes', () => {
     expect(() => encodeHeartbeatReplyBody(2 ** 31)).toThrow(RangeError);
     expect(() => encodeHeartbeatReplyBody(1.5)).toThrow(RangeError);
-    expect(code(() => decodeHeartbeatReplyBody(new Uint8Array(3)))).toBe(ProtocolErrorCode.BAD_BODY);
-    expect(code(() => decodeHeartbeatReplyBody(new Uint8Array(0)))).toBe(ProtocolErrorCode.BAD_BODY);
+    expect(thrownCode(() => decodeHeartbeatReplyBody(new Uint8Array(3)))).toBe(ProtocolErrorCode.BAD_BODY);
+    expect(thrownCode(() => decodeHeartbeatReplyBody(new Uint8Array(0)))).toBe(ProtocolErrorCode.BAD_BODY);
   });
 
   it('reads a body that is a view at an odd offset', () => {

@@ -19,23 +19,12 @@ import {
   readRawBatch,
   type Frame,
 } from './index.js';
+import { seededRandom, concatBytes } from '@goim/testkit';
 
 const SEED = Number(process.env['GOIM_FUZZ_SEED'] ?? 0x5eed1);
 const CHUNKS = 100_000;
 
-/** mulberry32: small, fast, deterministic. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const rand = rng(SEED);
+const rand = seededRandom(SEED);
 const int = (n: number) => Math.floor(rand() * n);
 // Random bytes are copied out of one pre-filled pool: filling byte by byte dominated the run time.
 const POOL = Uint8Array.from({ length: 1 << 16 }, () => int(256));
@@ -50,19 +39,9 @@ function validFrame(): Uint8Array {
   return encodeFrame({ ver: int(3), op: int(2000) - 10, seq: int(1 << 20), body: randomBytes(bodyLen) });
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
-}
-
 /** A valid stream of 1–4 frames, with one byte replaced half of the time. */
 function maybeCorruptStream(): Uint8Array {
-  const s = concat(Array.from({ length: 1 + int(4) }, validFrame));
+  const s = concatBytes(Array.from({ length: 1 + int(4) }, validFrame));
   if (rand() < 0.5) {
     // Corrupt the header region of some frame more often than bodies: that is where the checks are.
     const at = rand() < 0.7 ? int(Math.min(s.length, 16)) : int(s.length);
@@ -109,7 +88,7 @@ describe('decoder fuzzing', () => {
 
     while (stats.chunks < CHUNKS) {
       // One session: a few sources cut into random chunks, ended by an error or end().
-      const source = concat(Array.from({ length: 1 + int(3) }, () => (rand() < 0.25 ? randomBytes(int(300)) : maybeCorruptStream())));
+      const source = concatBytes(Array.from({ length: 1 + int(3) }, () => (rand() < 0.25 ? randomBytes(int(300)) : maybeCorruptStream())));
       const got: Plain[] = [];
       let error: unknown;
       let off = 0;
@@ -150,7 +129,7 @@ describe('decoder fuzzing', () => {
       decoder.reset();
       stats.resets++;
       const probe = [validFrame(), validFrame()];
-      const bytes = concat(probe);
+      const bytes = concatBytes(probe);
       const cut = int(bytes.length + 1);
       const after = [...decoder.push(bytes.subarray(0, cut)), ...decoder.push(bytes.subarray(cut))].map(plain);
       decoder.end();

@@ -1,17 +1,8 @@
-import { Op, ProtocolError, ProtocolErrorCode, encodeRawBatch, filterRawBatch, iterateRawBatch, readHeader, readRawBatch, wrapRaw, type Frame } from './index.js';
+import { Op, ProtocolErrorCode, encodeRawBatch, filterRawBatch, iterateRawBatch, readHeader, readRawBatch, wrapRaw, type Frame } from './index.js';
+import { thrownCode } from '@goim/testkit';
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
 const text = (f: Frame) => new TextDecoder().decode(f.body);
-
-function code(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ProtocolError) return err.code;
-    throw err;
-  }
-  return 'no error';
-}
 
 describe('OpRaw batches', () => {
   it('packs frames with ver 1 and seq 0 and reads them back', () => {
@@ -56,14 +47,14 @@ describe('OpRaw batches', () => {
       ['packLen -1', withBytes((_b, v) => v.setInt32(0, -1))],
       ['packLen past the end', withBytes((_b, v) => v.setInt32(0, 20))],
     ])('rejects %s with GOIM_ERR_PROTOCOL_BAD_RAW_BATCH and returns no partial list', (_what, body) => {
-      expect(code(() => readRawBatch(body))).toBe(ProtocolErrorCode.BAD_RAW_BATCH);
+      expect(thrownCode(() => readRawBatch(body))).toBe(ProtocolErrorCode.BAD_RAW_BATCH);
     });
 
     it('yields the frames before a bad one when iterating lazily', () => {
       const body = withBytes(() => undefined, 3);
       const seen: string[] = [];
       expect(
-        code(() => {
+        thrownCode(() => {
           for (const f of iterateRawBatch(body)) seen.push(text(f));
         }),
       ).toBe(ProtocolErrorCode.BAD_RAW_BATCH);
@@ -71,7 +62,7 @@ describe('OpRaw batches', () => {
     });
 
     it('applies an optional maxPackLen to inner frames', () => {
-      expect(code(() => readRawBatch(good, 18))).toBe(ProtocolErrorCode.BAD_RAW_BATCH);
+      expect(thrownCode(() => readRawBatch(good, 18))).toBe(ProtocolErrorCode.BAD_RAW_BATCH);
       expect(readRawBatch(good, 19)).toHaveLength(1);
     });
   });
@@ -102,6 +93,6 @@ describe('filterRawBatch', () => {
 
   it('throws BAD_RAW_BATCH on a malformed inner frame', () => {
     const body = encodeRawBatch(items).slice(0, 20);
-    expect(code(() => filterRawBatch(body, () => true))).toBe(ProtocolErrorCode.BAD_RAW_BATCH);
+    expect(thrownCode(() => filterRawBatch(body, () => true))).toBe(ProtocolErrorCode.BAD_RAW_BATCH);
   });
 });

@@ -2,7 +2,7 @@
  * Conformance: every vector of vectors/frames.json against the codec (decode valid →
  * fields/frames, encode fields → hex, invalid client → server → ProtocolError and no frame).
  */
-import { hex, loadVectors, toHex } from '@goim/testkit';
+import { concatBytes, hex, loadVectors, toHex } from '@goim/testkit';
 import {
   FrameStreamDecoder,
   MAX_PACK_SIZE,
@@ -48,15 +48,6 @@ const invalid = vectors.filter((v) => !v.valid);
 const limitOf = (v: Vector): number => (v.direction === 'client->server' ? MAX_PACK_SIZE : Infinity);
 const plain = (f: Frame) => ({ ver: f.ver, op: f.op, seq: f.seq, body_hex: toHex(f.body) });
 const expected = (f: VFields) => ({ ver: f.ver, op: f.op, seq: f.seq, body_hex: f.body_hex });
-const concat = (parts: Uint8Array[]): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
-};
 
 // What each invalid vector must be rejected with.
 const EXPECTED_CODE: Record<string, ProtocolErrorCode> = {
@@ -105,9 +96,9 @@ describe.each(valid.map((v) => [v.name, v] as const))('valid vector %s', (_name,
     if (v.fields.inner) {
       const batch = encodeRawBatch(v.fields.inner.map((f) => ({ op: f.op!, ver: f.ver!, seq: f.seq!, body: hex(f.body_hex!) })));
       expect(toHex(batch)).toBe(v.fields.body_hex);
-      expect(toHex(concat([wrapRaw(batch), batch]))).toBe(v.hex);
+      expect(toHex(concatBytes([wrapRaw(batch), batch]))).toBe(v.hex);
     }
-    const encoded = concat(frames.map((f) => encodeFrame({ ver: f.ver!, op: f.op!, seq: f.seq!, body: hex(f.body_hex!) })));
+    const encoded = concatBytes(frames.map((f) => encodeFrame({ ver: f.ver!, op: f.op!, seq: f.seq!, body: hex(f.body_hex!) })));
     expect(toHex(encoded)).toBe(v.hex);
     if (v.fields.body_int32_be !== undefined) {
       expect(toHex(encodeHeartbeatReplyBody(v.fields.body_int32_be))).toBe(v.fields.body_hex);

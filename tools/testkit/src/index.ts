@@ -29,6 +29,44 @@ export function documentedErrorCodes(section: string): string[] {
   return [...body.matchAll(/^\|\s*`(GOIM_ERR_[A-Z_]+)`\s*\|/gm)].map((m) => m[1]!);
 }
 
+/** A deterministic PRNG (mulberry32) in [0, 1): a failing randomized test reproduces from its seed. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The parts back to back in one new array. */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
+}
+
+/**
+ * The `code` of the error `fn` throws (the typed errors of every lib carry one), or
+ * `'no error'`; an error without a string `code` is rethrown.
+ */
+export function thrownCode(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    const code = (err as { code?: unknown } | null)?.code;
+    if (typeof code === 'string') return code;
+    throw err;
+  }
+  return 'no error';
+}
+
 /** Bytes of a hex string. */
 export function hex(s: string): Uint8Array {
   return Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
